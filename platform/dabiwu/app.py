@@ -1,0 +1,109 @@
+"""The FastAPI factory: /api/v1, health and metrics, the mounted MLflow server, and the web UI."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from dabiwu.audit.router import router as audit_router
+from dabiwu.auth.ratelimit import LoginThrottle
+from dabiwu.auth.router import router as auth_router
+from dabiwu.auth.users_router import router as users_router
+from dabiwu.db.session import get_sessionmaker
+from dabiwu.errors import install_error_handlers
+from dabiwu.frontend import mount_frontend
+from dabiwu.observability import Metrics, RequestContextMiddleware, configure_logging
+from dabiwu.settings import Settings, get_settings
+from dabiwu.storage_access import store_for
+
+log = logging.getLogger("dabiwu.app")
+
+API_PREFIX = "/api/v1"
+
+
+def api_router() -> APIRouter:
+    from dabiwu.challenges.router import router as challenges_router
+    from dabiwu.executors.router import router as queue_router
+    from dabiwu.leaderboards.router import router as leaderboards_router
+    from dabiwu.submissions.router import router as submissions_router
+
+    router = APIRouter(prefix=API_PREFIX)
+    routers = (auth_router, users_router, audit_router, challenges_router, submissions_router, leaderboards_router,
+               queue_router)
+    for sub in routers:
+        router.include_router(sub)
+    return router
+
+
+def create_app(settings: Settings | None = None, *, start_workers: bool = False) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(json_logs=settings.log_json)
+    if settings.mode != "production" and settings.sandbox == "none":
+        log.warning("DABIWU_SANDBOX=none: submitted models would run UNSANDBOXED. Development only.")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if start_workers:
+            from dabiwu.executors.factory import start_executor
+
+            app.state.executor = start_executor(settings)
+        try:
+            yield
+        finally:
+            executor = getattr(app.state, "executor", None)
+            if executor is not None:
+                executor.shutdown()
+
+    app = FastAPI(
+        title="dabiwu 大比武",
+        version="0.1.0",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    metrics = Metrics()
+    app.state.settings = settings
+    app.state.sessionmaker = get_sessionmaker(settings.resolved_database_url)
+    app.state.login_throttle = LoginThrottle(max_failures=settings.login_attempts_per_minute)
+    app.state.metrics = metrics
+    app.state.executor = None
+    app.state.store = store_for(settings)
+
+    install_error_handlers(app)
+    app.include_router(api_router())
+    _add_health_routes(app)
+    mount_frontend(app)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    return app
+
+
+def _add_health_routes(app: FastAPI) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> Response:
+        problems = []
+        try:
+            with app.state.sessionmaker() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:  # readiness reports, it never raises
+            problems.append(f"database: {exc.__class__.__name__}")
+        try:
+            app.state.store.exists("readyz-probe")
+        except Exception as exc:
+            problems.append(f"object store: {exc.__class__.__name__}")
+        if problems:
+            return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics() -> Response:
+        return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

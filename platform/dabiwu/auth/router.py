@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import select
+
+from dabiwu.audit.service import record
+from dabiwu.auth.schemas import ApiTokenCreate, ApiTokenOut, TokenOut, UserOut
+from dabiwu.auth.service import authenticate, issue_token, revoke_token
+from dabiwu.db.models import ApiToken
+from dabiwu.deps import CurrentUser, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+BAD_LOGIN = "Wrong username or password. Check both and try again."
+
+
+@router.post("/token", response_model=TokenOut)
+def sign_in(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> TokenOut:
+    throttle = request.app.state.login_throttle
+    client = request.client.host if request.client else "unknown"
+    keys = (f"user:{form.username}", f"ip:{client}")
+    retry_after = throttle.retry_after(*keys)
+    if retry_after:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"Too many failed sign-ins. Wait {retry_after} s and try again.",
+            headers={"Retry-After": str(retry_after)},
+        )
+    user = authenticate(session, username=form.username, password=form.password)
+    if user is None:
+        throttle.fail(*keys)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_LOGIN, headers={"WWW-Authenticate": "Bearer"})
+    throttle.succeed(keys[0])
+    token, row = issue_token(
+        session,
+        user=user,
+        kind="session",
+        name="web sign-in",
+        secret_key=settings.secret_key,
+        lifetime=timedelta(hours=settings.session_token_hours),
+    )
+    session.commit()
+    return TokenOut(access_token=token, expires_at=row.expires_at)
+
+
+@router.get("/me", response_model=UserOut)
+def who_am_i(user: CurrentUser) -> UserOut:
+    return UserOut.model_validate(user)
+
+
+@router.get("/api-tokens", response_model=list[ApiTokenOut])
+def list_api_tokens(user: CurrentUser, session: SessionDep) -> list[ApiToken]:
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.kind == "api").order_by(ApiToken.id)
+    return list(session.scalars(query))
+
+
+@router.post("/api-tokens", response_model=ApiTokenOut, status_code=201)
+def create_api_token(body: ApiTokenCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> ApiTokenOut:
+    lifetime = timedelta(days=body.expires_in_days) if body.expires_in_days else None
+    token, row = issue_token(
+        session, user=user, kind="api", name=body.name, secret_key=settings.secret_key, lifetime=lifetime
+    )
+    record(session, actor=user, action="token.create", object_type="api_token", object_id=row.id, detail={"name": body.name})
+    session.commit()
+    out = ApiTokenOut.model_validate(row)
+    out.token = token
+    return out
+
+
+@router.delete("/api-tokens/{token_id}", status_code=204)
+def revoke_api_token(token_id: int, user: CurrentUser, session: SessionDep) -> None:
+    try:
+        revoke_token(session, user=user, token_id=token_id)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    record(session, actor=user, action="token.revoke", object_type="api_token", object_id=token_id)
+    session.commit()

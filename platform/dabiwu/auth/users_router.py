@@ -1,0 +1,63 @@
+"""Administration of users, teams and districts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response, status
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from dabiwu.audit.service import record
+from dabiwu.auth.schemas import DistrictCreate, DistrictOut, TeamOut, UserCreate, UserOut
+from dabiwu.auth.service import AccountError, create_user
+from dabiwu.db.models import District, Team, User
+from dabiwu.deps import AdminUser, CurrentUser, SessionDep
+from dabiwu.pagination import PageDep, paginate
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(_: AdminUser, session: SessionDep, page: PageDep, response: Response) -> list[User]:
+    return paginate(session, select(User).order_by(User.id), page, response)
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+def add_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User:
+    try:
+        user = create_user(session, **body.model_dump())
+    except AccountError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    record(session, actor=admin, action="user.create", object_type="user", object_id=user.id,
+           detail={"username": user.username, "role": user.role})
+    session.commit()
+    return user
+
+
+@router.get("/teams", response_model=list[TeamOut])
+def list_teams(user: CurrentUser, session: SessionDep, page: PageDep, response: Response) -> list[TeamOut]:
+    query = select(Team).options(selectinload(Team.members)).order_by(Team.id)
+    if user.role == "team":
+        # A team member sees only their own team; everyone else with access sees all.
+        query = query.where(Team.id == user.team_id)
+    elif user.role == "district":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This needs one of the roles: admin, judge, team.")
+    teams = paginate(session, query, page, response)
+    return [TeamOut(id=t.id, name=t.name, captain_id=t.captain_id, members=[m.username for m in t.members]) for t in teams]
+
+
+@router.get("/districts", response_model=list[DistrictOut])
+def list_districts(_: CurrentUser, session: SessionDep, page: PageDep, response: Response) -> list[District]:
+    return paginate(session, select(District).order_by(District.id), page, response)
+
+
+@router.post("/districts", response_model=DistrictOut, status_code=201)
+def add_district(body: DistrictCreate, admin: AdminUser, session: SessionDep) -> District:
+    if session.scalar(select(District).where(District.code == body.code)) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"District code '{body.code}' exists: choose another code.")
+    district = District(**body.model_dump())
+    session.add(district)
+    session.flush()
+    record(session, actor=admin, action="district.create", object_type="district", object_id=district.id,
+           detail=body.model_dump())
+    session.commit()
+    return district

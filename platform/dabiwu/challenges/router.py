@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+
+from dabiwu.challenges.schemas import ChallengeOut
+from dabiwu.challenges.service import get_challenge
+from dabiwu.db.models import Challenge
+from dabiwu.deps import CurrentUser, DataReader, SessionDep
+from dabiwu.pagination import PageDep, paginate
+
+router = APIRouter(prefix="/challenges", tags=["challenges"])
+
+
+def challenge_or_404(session, slug: str) -> Challenge:
+    challenge = get_challenge(session, slug=slug)
+    if challenge is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No challenge '{slug}'. GET /api/v1/challenges lists them.")
+    return challenge
+
+
+@router.get("", response_model=list[ChallengeOut])
+def list_challenges(_: CurrentUser, session: SessionDep, page: PageDep, response: Response) -> list[ChallengeOut]:
+    rows = paginate(session, select(Challenge).order_by(Challenge.id), page, response)
+    return [ChallengeOut.of(c) for c in rows]
+
+
+@router.get("/{slug}", response_model=ChallengeOut)
+def read_challenge(slug: str, _: CurrentUser, session: SessionDep) -> ChallengeOut:
+    return ChallengeOut.of(challenge_or_404(session, slug))
+
+
+def _stream_blob(request: Request, key: str, *, filename: str, media_type: str) -> StreamingResponse:
+    store = request.app.state.store
+    handle = store.open(key)
+
+    def chunks():
+        try:
+            while block := handle.read(1024 * 1024):
+                yield block
+        finally:
+            handle.close()
+
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Content-Length": str(store.size(key))}
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers)
+
+
+@router.get("/{slug}/data/train", responses={200: {"content": {"application/octet-stream": {}}}})
+def download_train(
+    slug: str, request: Request, _: DataReader, session: SessionDep, format: Literal["parquet", "csv"] = "parquet"
+) -> StreamingResponse:
+    challenge = challenge_or_404(session, slug)
+    dataset = challenge.current_dataset
+    if dataset is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "This challenge has no data loaded yet; ask the organiser.")
+    if format == "csv":
+        return _stream_blob(request, dataset.train_csv_key, filename=f"{slug}-train.csv", media_type="text/csv; charset=utf-8")
+    return _stream_blob(
+        request, dataset.train_key, filename=f"{slug}-train.parquet", media_type="application/vnd.apache.parquet"
+    )
+
+
+@router.get("/{slug}/starting-kit", responses={200: {"content": {"application/zip": {}}}})
+def download_starting_kit(slug: str, request: Request, _: DataReader, session: SessionDep) -> StreamingResponse:
+    challenge = challenge_or_404(session, slug)
+    dataset = challenge.current_dataset
+    if dataset is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "This challenge has no data loaded yet; ask the organiser.")
+    return _stream_blob(request, dataset.starting_kit_key, filename=f"{slug}-starting-kit.zip", media_type="application/zip")

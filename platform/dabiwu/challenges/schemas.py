@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from dabiwu.challenges.phases import current_phase
+from dabiwu.db.models import Challenge
+
+# Fields of challenge.yaml that are shown to every signed-in user.  Anything else (future keys
+# included) stays server-side unless it is added here on purpose.
+PUBLIC_SPEC_FIELDS = (
+    "description_zh", "description_en", "supervision_point", "columns", "id_column", "label_column",
+    "group_column", "metric", "phases", "limits", "rubric", "ranking", "promotion",
+)
+
+
+class ChallengeOut(BaseModel):
+    id: str
+    slug: str
+    title_zh: str
+    title_en: str
+    phase: str
+    bundle_version: str
+    dataset_version: int | None
+    train_rows: int | None
+    test_rows: int | None
+    readme: str
+    description_zh: str = ""
+    description_en: str = ""
+    supervision_point: dict = {}
+    columns: list[dict] = []
+    id_column: str = ""
+    label_column: str = ""
+    group_column: str = ""
+    metric: dict = {}
+    phases: dict = {}
+    limits: dict = {}
+    rubric: list[dict] = []
+    ranking: dict = {}
+    promotion: dict = {}
+
+    @classmethod
+    def of(cls, challenge: Challenge) -> "ChallengeOut":
+        dataset = challenge.current_dataset
+        public = {k: challenge.spec[k] for k in PUBLIC_SPEC_FIELDS if k in challenge.spec}
+        return cls(
+            id=challenge.slug,
+            slug=challenge.slug,
+            title_zh=challenge.title_zh,
+            title_en=challenge.title_en,
+            phase=current_phase(challenge.spec, finalized_at=challenge.finalized_at),
+            bundle_version=challenge.bundle_version,
+            dataset_version=dataset.id if dataset else None,
+            train_rows=dataset.train_rows if dataset else None,
+            test_rows=dataset.test_rows if dataset else None,
+            readme=challenge.readme,
+            **public,
+        )

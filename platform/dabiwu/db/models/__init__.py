@@ -1,0 +1,21 @@
+"""All tables, one module per domain.  Import from here so Alembic sees every table."""
+
+from dabiwu.db.models.accounts import ApiToken, District, Team, User
+from dabiwu.db.models.audit import AuditEvent
+from dabiwu.db.models.challenges import Challenge, DatasetVersion
+from dabiwu.db.models.submissions import Job, QuotaUsage, Score, Submission, WorkerHeartbeat
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Challenge",
+    "DatasetVersion",
+    "District",
+    "Job",
+    "QuotaUsage",
+    "Score",
+    "Submission",
+    "Team",
+    "User",
+    "WorkerHeartbeat",
+]

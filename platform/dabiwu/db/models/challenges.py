@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dabiwu.db.base import Base, utcnow
+
+
+class Challenge(Base):
+    __tablename__ = "challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title_zh: Mapped[str] = mapped_column(String(256))
+    title_en: Mapped[str] = mapped_column(String(256))
+    bundle_version: Mapped[str] = mapped_column(String(32))
+    # The parsed challenge.yaml (schema-validated).  Holds no secret.
+    spec: Mapped[dict]
+    readme: Mapped[str] = mapped_column(Text, default="")
+    current_dataset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dataset_versions.id", use_alter=True, ondelete="SET NULL")
+    )
+    finalized_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    current_dataset: Mapped["DatasetVersion | None"] = relationship(foreign_keys=[current_dataset_id])
+
+
+class DatasetVersion(Base):
+    """One generated lead set.  `seed` is the installation's secret: never serialised to any answer."""
+
+    __tablename__ = "dataset_versions"
+    __table_args__ = (UniqueConstraint("challenge_id", "bundle_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("challenges.id", ondelete="CASCADE"), index=True)
+    bundle_version: Mapped[str] = mapped_column(String(32))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    train_key: Mapped[str] = mapped_column(String(512))
+    train_sha256: Mapped[str] = mapped_column(String(64))
+    train_rows: Mapped[int]
+    test_features_key: Mapped[str] = mapped_column(String(512))
+    test_features_sha256: Mapped[str] = mapped_column(String(64))
+    test_labels_key: Mapped[str] = mapped_column(String(512))
+    test_labels_sha256: Mapped[str] = mapped_column(String(64))
+    test_rows: Mapped[int]
+    train_csv_key: Mapped[str] = mapped_column(String(512))
+    starting_kit_key: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

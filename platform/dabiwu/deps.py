@@ -1,0 +1,77 @@
+"""Typed dependencies.  Routers declare who may call them with these aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from dabiwu.auth.roles import Role
+from dabiwu.auth.service import resolve_token
+from dabiwu.db.models import User
+from dabiwu.settings import Settings
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+    finally:
+        # Endpoints commit what they mean to keep; anything left is rolled back here.
+        session.rollback()
+        session.close()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_current_user(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+) -> User:
+    if not token:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Sign in first: send `Authorization: Bearer TOKEN` (get one from POST /api/v1/auth/token).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    user = resolve_token(session, token=token, secret_key=settings.secret_key)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "The token is invalid, expired or revoked: sign in again.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_roles(*roles: Role):
+    allowed = ", ".join(roles)
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"This needs one of the roles: {allowed}.")
+        return user
+
+    return check
+
+
+AdminUser = Annotated[User, Depends(require_roles(Role.ADMIN))]
+JudgeUser = Annotated[User, Depends(require_roles(Role.JUDGE, Role.ADMIN))]
+TeamUser = Annotated[User, Depends(require_roles(Role.TEAM))]
+SubmissionReader = Annotated[User, Depends(require_roles(Role.TEAM, Role.JUDGE, Role.ADMIN))]
+DataReader = Annotated[User, Depends(require_roles(Role.TEAM, Role.JUDGE, Role.ADMIN))]
+RegistryReader = Annotated[User, Depends(require_roles(Role.DISTRICT, Role.JUDGE, Role.ADMIN))]
+DistrictUser = Annotated[User, Depends(require_roles(Role.DISTRICT))]

@@ -1,0 +1,62 @@
+"""`dabiwu worker`: a Celery worker that scores jobs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from dabiwu.db.session import get_sessionmaker
+from dabiwu.executors.celery_app import TASK_NAME, make_celery, send_job
+from dabiwu.executors.jobs import beat, claim
+from dabiwu.executors.worker_loop import run_one, worker_identity
+from dabiwu.settings import Settings
+from dabiwu.storage_access import store_for
+
+log = logging.getLogger(__name__)
+
+
+def build_worker_app(settings: Settings):
+    app = make_celery(settings)
+    sessionmaker = get_sessionmaker(settings.resolved_database_url)
+    store = store_for(settings)
+    worker_id = worker_identity("celery")
+
+    @app.task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)
+    def score(job_id: str) -> str:
+        with sessionmaker() as session:
+            won = claim(session, job_id=job_id, worker_id=worker_id, lease_seconds=settings.job_lease_seconds)
+            if won is None:
+                return "not-claimed"  # done already, or another worker has it
+            beat(session, worker_id=worker_id, kind="celery", current_job_id=job_id)
+        outcome = run_one(settings=settings, sessionmaker=sessionmaker, store=store, claim=won)
+        if outcome == "retry":
+            send_job(app, job_id)
+        with sessionmaker() as session:
+            beat(session, worker_id=worker_id, kind="celery", current_job_id=None, finished_one=True)
+        return outcome
+
+    def heartbeat_forever() -> None:
+        while True:
+            try:
+                with sessionmaker() as session:
+                    from dabiwu.db.models import WorkerHeartbeat
+
+                    row = session.get(WorkerHeartbeat, worker_id)
+                    beat(session, worker_id=worker_id, kind="celery", current_job_id=row.current_job_id if row else None)
+            except Exception:
+                log.exception("worker heartbeat failed")
+            threading.Event().wait(5)
+
+    threading.Thread(target=heartbeat_forever, name="worker-heartbeat", daemon=True).start()
+    return app
+
+
+def run_worker(settings: Settings, *, concurrency: int = 1) -> None:
+    from dabiwu.observability import configure_logging
+
+    configure_logging(json_logs=settings.log_json)
+    app = build_worker_app(settings)
+    # The solo pool runs jobs in this process: kill -9 takes the job with it, and the lease
+    # running out is how the reaper learns of it.  Scale with more worker processes.
+    pool = "solo" if concurrency == 1 else "threads"
+    app.worker_main(["worker", f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle"])

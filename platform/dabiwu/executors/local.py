@@ -1,0 +1,75 @@
+"""LocalExecutor: worker processes started by `dabiwu serve`, with a supervisor and the reaper."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+
+from dabiwu.db.session import get_sessionmaker
+from dabiwu.executors.base import Executor, JobSpec
+from dabiwu.executors.reaper import reap
+from dabiwu.executors.worker_loop import work_forever
+from dabiwu.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class LocalExecutor(Executor):
+    kind = "local"
+
+    def __init__(self, settings: Settings, *, workers: int | None = None, reap_every: float = 5.0) -> None:
+        self.settings = settings
+        self.size = workers or settings.local_workers
+        self.reap_every = reap_every
+        # spawn, not fork: the server has threads and open connections that a fork would copy.
+        self._context = multiprocessing.get_context("spawn")
+        self._processes: list[multiprocessing.process.BaseProcess] = []
+        self._stop = threading.Event()
+        self._supervisor = threading.Thread(target=self._supervise, name="local-executor", daemon=True)
+
+    def start(self) -> "LocalExecutor":
+        for _ in range(self.size):
+            self._processes.append(self._spawn())
+        self._supervisor.start()
+        return self
+
+    def _spawn(self):
+        process = self._context.Process(
+            target=work_forever, args=(self.settings.model_dump(mode="json"), "local"), daemon=True
+        )
+        process.start()
+        return process
+
+    def _supervise(self) -> None:
+        sessionmaker = get_sessionmaker(self.settings.resolved_database_url)
+        while not self._stop.wait(self.reap_every):
+            for index, process in enumerate(self._processes):
+                if not process.is_alive():
+                    log.warning("worker pid %s exited (%s); starting a new one", process.pid, process.exitcode)
+                    self._processes[index] = self._spawn()
+            try:
+                with sessionmaker() as session:
+                    reap(session, max_attempts=self.settings.job_max_attempts)
+            except Exception:
+                log.exception("reaper pass failed; will retry")
+
+    def submit(self, job: JobSpec) -> None:
+        # The database is the queue: workers poll for queued jobs, so nothing to hand over.
+        return None
+
+    def poll(self) -> dict:
+        return {"workers": sum(p.is_alive() for p in self._processes), "pids": [p.pid for p in self._processes]}
+
+    def cancel(self, job_id: str) -> None:
+        log.info("cancel of %s requested; local jobs run to their time limit", job_id)
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self._processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()

@@ -1,0 +1,53 @@
+"""The queue and worker dashboard for admins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from dabiwu.db.base import utcnow
+from dabiwu.db.models import Job, WorkerHeartbeat
+from dabiwu.deps import AdminUser, SessionDep
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+class WorkerOut(BaseModel):
+    worker_id: str
+    kind: str
+    heartbeat_at: str
+    current_job_id: str | None
+    jobs_done: int
+    alive: bool
+
+
+class QueueOut(BaseModel):
+    queued: int
+    running: int
+    stuck: int
+    done: int
+    failed: int
+    workers: list[WorkerOut]
+
+
+@router.get("/queue", response_model=QueueOut)
+def queue_dashboard(_: AdminUser, session: SessionDep) -> QueueOut:
+    now = utcnow()
+    counts = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
+    stuck = session.scalar(
+        select(func.count()).select_from(Job).where(Job.status == "running", Job.lease_expires_at < now)
+    ) or 0
+    workers = []
+    for row in session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.heartbeat_at.desc()).limit(100)):
+        beat = row.heartbeat_at if row.heartbeat_at.tzinfo else row.heartbeat_at.replace(tzinfo=now.tzinfo)
+        workers.append(WorkerOut(
+            worker_id=row.id, kind=row.kind, heartbeat_at=beat.isoformat(), current_job_id=row.current_job_id,
+            jobs_done=row.jobs_done, alive=now - beat < timedelta(seconds=30),
+        ))
+    return QueueOut(
+        queued=counts.get("queued", 0), running=counts.get("running", 0), stuck=stuck,
+        done=counts.get("done", 0), failed=counts.get("failed", 0), workers=workers,
+    )

@@ -1,0 +1,113 @@
+"""What a worker process does: claim a job, keep its lease alive, score it, repeat."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+
+from dabiwu.db.session import get_sessionmaker
+from dabiwu.executors.jobs import Claim, beat, claim_next, release_for_retry, renew_lease
+from dabiwu.scoring.outcome import fail_for_platform
+from dabiwu.settings import Settings
+from dabiwu.storage_access import store_for
+
+log = logging.getLogger(__name__)
+
+
+def worker_identity(kind: str) -> str:
+    return f"{kind}:{socket.gethostname()}:{os.getpid()}"
+
+
+class LeaseKeeper:
+    """Renews the job's lease from a side thread while the job runs; a dead process stops renewing."""
+
+    def __init__(self, *, sessionmaker, claim: Claim, lease_seconds: int) -> None:
+        self.sessionmaker, self.claim, self.lease_seconds = sessionmaker, claim, lease_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{claim.job_id}", daemon=True)
+
+    def __enter__(self) -> "LeaseKeeper":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        interval = max(1.0, self.lease_seconds / 3)
+        while not self._stop.wait(interval):
+            try:
+                with self.sessionmaker() as session:
+                    if not renew_lease(session, claim=self.claim, lease_seconds=self.lease_seconds):
+                        log.warning("job %s: lease lost; the result of this attempt will be discarded", self.claim.job_id)
+                        return
+            except Exception:  # the database may be briefly away; the next beat tries again
+                log.exception("job %s: lease renewal failed", self.claim.job_id)
+
+
+def run_one(*, settings: Settings, sessionmaker, store, claim: Claim) -> str:
+    from dabiwu.scoring.service import run_claimed_job
+
+    with LeaseKeeper(sessionmaker=sessionmaker, claim=claim, lease_seconds=settings.job_lease_seconds):
+        try:
+            outcome = run_claimed_job(settings=settings, sessionmaker=sessionmaker, store=store, claim=claim)
+        except Exception as exc:
+            log.exception("job %s attempt %d: platform fault", claim.job_id, claim.attempt)
+            outcome = _platform_fault(settings=settings, sessionmaker=sessionmaker, claim=claim, exc=exc)
+    log.info("job %s attempt %d: %s", claim.job_id, claim.attempt, outcome)
+    return outcome
+
+
+def _platform_fault(*, settings: Settings, sessionmaker, claim: Claim, exc: Exception) -> str:
+    message = f"{exc.__class__.__name__}: {exc}"
+    try:
+        with sessionmaker() as session:
+            if claim.attempt < settings.job_max_attempts:
+                release_for_retry(session, claim=claim, error=message)
+                return "retry"
+            fail_for_platform(session, submission_id=claim.submission_id, job_id=claim.job_id,
+                              attempt=claim.attempt, message="Scoring failed on the platform's side.")
+            session.commit()
+            return "failed"
+    except Exception:
+        # If even the database is away, the lease runs out and the reaper requeues the job.
+        log.exception("job %s: could not record the platform fault; leaving it to the reaper", claim.job_id)
+        return "left-to-reaper"
+
+
+def work_forever(settings_data: dict, kind: str = "local", stop: threading.Event | None = None, poll_seconds: float = 0.5) -> None:
+    """Entry point of a local worker process (spawned with plain settings data)."""
+    from dabiwu.observability import configure_logging
+
+    settings = Settings(**settings_data)
+    configure_logging(json_logs=settings.log_json)
+    sessionmaker = get_sessionmaker(settings.resolved_database_url)
+    store = store_for(settings)
+    worker_id = worker_identity(kind)
+    stop = stop or threading.Event()
+    last_beat = 0.0
+    log.info("worker %s started", worker_id)
+    while not stop.is_set():
+        try:
+            with sessionmaker() as session:
+                claim = claim_next(session, worker_id=worker_id, lease_seconds=settings.job_lease_seconds)
+                if claim is not None or time.monotonic() - last_beat > 5:
+                    beat(session, worker_id=worker_id, kind=kind, current_job_id=claim.job_id if claim else None)
+                    last_beat = time.monotonic()
+        except Exception:
+            log.exception("worker %s: could not reach the database; retrying", worker_id)
+            time.sleep(2)
+            continue
+        if claim is None:
+            stop.wait(poll_seconds)
+            continue
+        run_one(settings=settings, sessionmaker=sessionmaker, store=store, claim=claim)
+        try:
+            with sessionmaker() as session:
+                beat(session, worker_id=worker_id, kind=kind, current_job_id=None, finished_one=True)
+        except Exception:
+            log.exception("worker %s: heartbeat failed", worker_id)

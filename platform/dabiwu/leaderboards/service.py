@@ -1,0 +1,112 @@
+"""Public and private boards, computed from the latest score of each submission, cached per version."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dabiwu.db.models import Challenge, Score, Submission, Team
+from dabiwu.leaderboards.ranking import Entry, ranked_rows, sort_key
+
+_cache: dict[tuple[int, str], tuple[tuple, list[dict]]] = {}
+_cache_lock = threading.Lock()
+
+
+def board_version(session: Session, *, challenge: Challenge) -> tuple:
+    """Changes whenever anything a board depends on changes (new score, final marks, disqualification)."""
+    max_score, n_subs, n_final, n_dq = session.execute(
+        select(
+            func.max(Score.id),
+            func.count(func.distinct(Submission.id)),
+            func.count(func.distinct(Submission.id)).filter(Submission.is_final.is_(True)),
+            func.count(func.distinct(Submission.id)).filter(Submission.disqualified_reason.is_not(None)),
+        )
+        .select_from(Submission)
+        .outerjoin(Score, Score.submission_id == Submission.id)
+        .where(Submission.challenge_id == challenge.id)
+    ).one()
+    return (max_score, n_subs, n_final, n_dq, challenge.finalized_at)
+
+
+def _scored_rows(session: Session, *, challenge: Challenge):
+    return session.execute(
+        select(
+            Submission.id, Submission.team_id, Team.name, Submission.created_at, Submission.is_final,
+            Score.public_score, Score.public_secondary, Score.public_ci_low, Score.public_ci_high,
+            Score.private_score, Score.private_secondary, Score.private_ci_low, Score.private_ci_high,
+        )
+        .join(Score, (Score.submission_id == Submission.id) & Score.is_latest.is_(True))
+        .join(Team, Team.id == Submission.team_id)
+        .where(
+            Submission.challenge_id == challenge.id,
+            Submission.status == "scored",
+            Submission.disqualified_reason.is_(None),
+        )
+    ).all()
+
+
+def _activity(session: Session, *, challenge: Challenge) -> tuple[dict[int, int], dict[int, datetime]]:
+    rows = session.execute(
+        select(Submission.team_id, func.count(), func.max(Submission.created_at))
+        .where(Submission.challenge_id == challenge.id, Submission.status != "rejected")
+        .group_by(Submission.team_id)
+    ).all()
+    return {r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows}
+
+
+def _entry(row, split: str) -> Entry:
+    offset = 5 if split == "public" else 9
+    return Entry(
+        team_id=row[1], team=row[2], submission_id=row[0], created_at=row[3],
+        score=row[offset], secondary=row[offset + 1], ci_low=row[offset + 2], ci_high=row[offset + 3],
+    )
+
+
+def private_candidates(rows, *, final_selections: int) -> list:
+    """Each team's final selections; with none marked, its best public ones count."""
+    by_team = defaultdict(list)
+    for row in rows:
+        by_team[row[1]].append(row)
+    chosen = []
+    for team_rows in by_team.values():
+        finals = [r for r in team_rows if r[4]]
+        if not finals:
+            finals = sorted(team_rows, key=lambda r: sort_key(_entry(r, "public")))[:final_selections]
+        chosen.extend(finals)
+    return chosen
+
+
+def compute_board(session: Session, *, challenge: Challenge, split: str) -> list[dict]:
+    key = (challenge.id, split)
+    version = board_version(session, challenge=challenge)
+    with _cache_lock:
+        cached = _cache.get(key)
+    if cached and cached[0] == version:
+        return cached[1]
+    rows = _scored_rows(session, challenge=challenge)
+    if split == "private":
+        limit = int((challenge.spec.get("limits") or {}).get("final_selections", 2))
+        rows = private_candidates(rows, final_selections=limit)
+    counts, last_at = _activity(session, challenge=challenge)
+    board = ranked_rows([_entry(r, split) for r in rows], counts=counts, last_at=last_at)
+    with _cache_lock:
+        _cache[key] = (version, board)
+    return board
+
+
+def shake_up(public: list[dict], private: list[dict]) -> list[dict]:
+    public_rank = {row["team_id"]: row["rank"] for row in public}
+    return [
+        {
+            "team": row["team"],
+            "team_id": row["team_id"],
+            "private_rank": row["rank"],
+            "public_rank": public_rank.get(row["team_id"]),
+            "change": (public_rank[row["team_id"]] - row["rank"]) if row["team_id"] in public_rank else None,
+        }
+        for row in private
+    ]

@@ -1,0 +1,70 @@
+"""Terminal outcomes of a scoring job, recorded once."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from dabiwu.db.base import utcnow
+from dabiwu.db.models import Job, Score, Submission
+from dabiwu.executors.jobs import Claim, still_owned
+from dabiwu.submissions import quota
+
+
+def record_score(session: Session, *, claim: Claim, score: Score) -> bool:
+    """Insert the score and mark the submission scored, only if this attempt still owns the job."""
+    if not still_owned(session, claim=claim):
+        session.rollback()
+        return False
+    score.version = (
+        session.scalar(select(func.max(Score.version)).where(Score.submission_id == claim.submission_id)) or 0
+    ) + 1
+    session.execute(
+        update(Score).where(Score.submission_id == claim.submission_id, Score.is_latest.is_(True))
+        .values(is_latest=False).execution_options(synchronize_session=False)
+    )
+    score.is_latest = True
+    session.add(score)
+    submission = session.get(Submission, claim.submission_id)
+    submission.status = "scored"
+    submission.scored_at = utcnow()
+    submission.error = None
+    submission.error_kind = None
+    session.commit()
+    return True
+
+
+def record_model_failure(session: Session, *, claim: Claim, kind: str, message: str, log_tail: str) -> bool:
+    """The model's fault (crash, timeout, memory, bad output): terminal, and it counts against quota."""
+    if not still_owned(session, claim=claim):
+        session.rollback()
+        return False
+    submission = session.get(Submission, claim.submission_id)
+    if submission.status != "scored":  # a rescore failure never hides an earlier score
+        submission.status = "failed"
+    submission.error_kind = kind
+    submission.error = message
+    submission.log_tail = log_tail[-20000:] if log_tail else None
+    session.commit()
+    return True
+
+
+def fail_for_platform(session: Session, *, submission_id: str, job_id: str, attempt: int, message: str) -> None:
+    """After the last retry of a platform fault: fail, refund the quota, and say it was not the team's fault."""
+    session.execute(
+        update(Job).where(Job.id == job_id, Job.attempt == attempt)
+        .values(status="failed", finished_at=utcnow(), lease_expires_at=None, error=message[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    submission = session.get(Submission, submission_id)
+    if submission.status == "scored":
+        return
+    submission.status = "failed"
+    submission.error_kind = "platform_error"
+    submission.error = (
+        f"{message} This was a fault of the platform, not of your model: the submission was refunded "
+        "and you may submit it again. If it repeats, tell the organisers."
+    )
+    if submission.counts_against_quota:
+        submission.counts_against_quota = False
+        quota.refund(session, team_id=submission.team_id, challenge_id=submission.challenge_id, day=submission.quota_day)

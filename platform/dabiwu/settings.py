@@ -1,0 +1,72 @@
+"""The one settings object.  Every DABIWU_* variable is read here and nowhere else."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+# MLflow phones home unless told not to; no process of ours may do that.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DABIWU_", extra="ignore")
+
+    mode: Literal["dev", "demo", "production"] = "dev"
+    home: Path = Path("./var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str | None = None
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None
+    executor: Literal["local", "celery"] = "local"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    secret_key: str = DEV_SECRET_KEY
+    # Worker processes started by `serve` for the local executor: one per two cores by default.
+    local_workers: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
+    # bwrap | unshare | none ("none" is for development only and is logged loudly).
+    sandbox: Literal["auto", "bwrap", "unshare", "none"] = "auto"
+    session_token_hours: int = 12
+    login_attempts_per_minute: int = 10
+    job_lease_seconds: int = 60
+    job_max_attempts: int = 3
+    mlflow_allowed_hosts: str = "127.0.0.1,localhost"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> "Settings":
+        if self.mode == "production" and self.secret_key == DEV_SECRET_KEY:
+            raise ValueError(
+                "DABIWU_SECRET_KEY is the development default; set a long random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) before "
+                "running with DABIWU_MODE=production."
+            )
+        return self
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home_dir / 'dabiwu.db'}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or (self.home_dir / "objects").as_uri()
+
+    @property
+    def mlflow_dir(self) -> Path:
+        return self.home_dir / "mlflow"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

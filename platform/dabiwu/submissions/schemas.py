@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+
+class SubmissionAccepted(BaseModel):
+    id: str
+    status: str
+    submissions_left_today: int
+
+
+class QuotaOut(BaseModel):
+    limit: int
+    used: int
+    left: int
+    day: str
+
+
+class SubmissionOut(BaseModel):
+    id: str
+    challenge: str
+    team: str
+    team_id: int
+    status: str
+    public_score: float | None = None
+    private_score: float | None = None
+    metrics: dict | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    log_tail: str | None = None
+    filename: str = ""
+    description: str = ""
+    size_bytes: int = 0
+    sha256: str | None = None
+    model_info: dict = {}
+    is_final: bool = False
+    created_at: datetime
+    started_at: datetime | None = None
+    scored_at: datetime | None = None
+    queue_position: int | None = None
+    eta_seconds: float | None = None
+    score_version: int | None = None
+
+
+class FinalSelection(BaseModel):
+    is_final: bool

@@ -1,0 +1,86 @@
+"""Reading submissions: the readable-statement pattern scopes every query by who asks."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from dabiwu.challenges.phases import current_phase
+from dabiwu.db.models import Challenge, Job, Score, Submission, User
+from dabiwu.submissions.schemas import SubmissionOut
+
+STAFF_ROLES = ("admin", "judge")
+
+
+def readable_submissions(user: User) -> Select:
+    query = select(Submission)
+    if user.role in STAFF_ROLES:
+        return query
+    if user.role == "team" and user.team_id is not None:
+        return query.where(Submission.team_id == user.team_id)
+    return query.where(False)
+
+
+def get_readable(session: Session, *, user: User, submission_id: str) -> Submission | None:
+    return session.scalar(readable_submissions(user).where(Submission.id == submission_id))
+
+
+def latest_score(session: Session, *, submission_id: str) -> Score | None:
+    return session.scalar(
+        select(Score).where(Score.submission_id == submission_id).order_by(Score.version.desc()).limit(1)
+    )
+
+
+def queue_estimate(session: Session, *, submission: Submission, workers: int) -> tuple[int | None, float | None]:
+    """Queue position (1 = next) and a rough ETA from recent runtimes."""
+    if submission.status != "queued":
+        return None, None
+    ahead = session.scalar(
+        select(func.count()).select_from(Job).where(Job.status == "queued", Job.created_at < submission.created_at)
+    ) or 0
+    recent = session.scalars(select(Score.runtime_s).order_by(Score.id.desc()).limit(20)).all()
+    per_job = (sum(recent) / len(recent)) if recent else 5.0
+    return ahead + 1, round((ahead + 1) * per_job / max(1, workers), 1)
+
+
+def private_visible(user: User, challenge: Challenge) -> bool:
+    return user.role in STAFF_ROLES or current_phase(challenge.spec, finalized_at=challenge.finalized_at) == "finalized"
+
+
+def to_out(session: Session, *, submission: Submission, user: User, workers: int = 1) -> SubmissionOut:
+    score = latest_score(session, submission_id=submission.id)
+    show_private = private_visible(user, submission.challenge)
+    position, eta = queue_estimate(session, submission=submission, workers=workers)
+    metrics = None
+    if score is not None:
+        metrics = dict(score.metrics.get("public", {}))
+        if show_private:
+            metrics["private"] = score.metrics.get("private")
+        metrics["scoring"] = {
+            key: score.metrics.get(key) for key in ("scorer_version", "dataset_sha256", "model_sha256") if key in score.metrics
+        } | {"sandbox_kind": score.sandbox_kind, "runtime_s": score.runtime_s, "peak_mem_mb": score.peak_mem_mb}
+    return SubmissionOut(
+        id=submission.id,
+        challenge=submission.challenge.slug,
+        team=submission.team.name,
+        team_id=submission.team_id,
+        status=submission.status,
+        public_score=score.public_score if score else None,
+        private_score=score.private_score if (score and show_private) else None,
+        metrics=metrics,
+        error=submission.error,
+        error_kind=submission.error_kind,
+        log_tail=submission.log_tail,
+        filename=submission.filename,
+        description=submission.description,
+        size_bytes=submission.size_bytes,
+        sha256=submission.sha256,
+        model_info=submission.model_info or {},
+        is_final=submission.is_final,
+        created_at=submission.created_at,
+        started_at=submission.started_at,
+        scored_at=submission.scored_at,
+        queue_position=position,
+        eta_seconds=eta,
+        score_version=score.version if score else None,
+    )

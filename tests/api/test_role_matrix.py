@@ -1,0 +1,77 @@
+"""Walk every route in the OpenAPI document as every role.
+
+Each route names the roles that may call it.  Everyone else must get 401 (signed out) or 403
+(wrong role); allowed roles must get past authorisation (never 401/403) and never a 5xx.
+A route missing from this matrix fails the test, so every new endpoint declares who may call it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+ALL = {"admin", "judge", "team", "district"}
+STAFF = {"admin", "judge"}
+PUBLIC = {"anon"} | ALL
+
+ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("GET", "/api/v1/auth/me"): ALL,
+    ("GET", "/api/v1/auth/api-tokens"): ALL,
+    ("POST", "/api/v1/auth/api-tokens"): ALL,
+    ("DELETE", "/api/v1/auth/api-tokens/{token_id}"): ALL,
+    ("GET", "/api/v1/users"): {"admin"},
+    ("POST", "/api/v1/users"): {"admin"},
+    ("GET", "/api/v1/teams"): STAFF | {"team"},
+    ("GET", "/api/v1/districts"): ALL,
+    ("POST", "/api/v1/districts"): {"admin"},
+    ("GET", "/api/v1/audit"): {"admin"},
+    ("GET", "/api/v1/challenges"): ALL,
+    ("GET", "/api/v1/challenges/{slug}"): ALL,
+    ("GET", "/api/v1/challenges/{slug}/data/train"): STAFF | {"team"},
+    ("GET", "/api/v1/challenges/{slug}/starting-kit"): STAFF | {"team"},
+    ("POST", "/api/v1/challenges/{slug}/submissions"): {"team"},
+    ("GET", "/api/v1/challenges/{slug}/quota"): {"team"},
+    ("GET", "/api/v1/submissions"): STAFF | {"team"},
+    ("GET", "/api/v1/submissions/{submission_id}"): STAFF | {"team"},
+    ("GET", "/api/v1/submissions/{submission_id}/events"): STAFF | {"team"},
+    ("POST", "/api/v1/submissions/{submission_id}/final"): {"team"},
+    ("GET", "/api/v1/challenges/{slug}/leaderboard"): ALL,
+    ("GET", "/api/v1/challenges/{slug}/shake-up"): ALL,
+    ("GET", "/api/v1/admin/queue"): {"admin"},
+}
+
+PATH_VALUES = {"slug": "medical-insurance-recovery", "submission_id": "0" * 32, "token_id": "999999"}
+
+
+def openapi_routes(client) -> list[tuple[str, str]]:
+    document = client.get("/api/v1/openapi.json").json()
+    return [
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method in ("get", "post", "put", "patch", "delete")
+    ]
+
+
+def test_every_route_is_in_the_matrix(client):
+    missing = [route for route in openapi_routes(client) if route not in ROLE_MATRIX]
+    assert not missing, f"add these routes to ROLE_MATRIX with the roles allowed to call them: {missing}"
+
+
+@pytest.mark.parametrize("role", sorted(PUBLIC))
+def test_roles_get_exactly_what_the_matrix_allows(client, role_headers, role):
+    headers = {} if role == "anon" else role_headers[role]
+    for method, path in openapi_routes(client):
+        url = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], path)
+        answer = client.request(method, url, headers=headers)
+        allowed = ROLE_MATRIX[(method, path)]
+        where = f"{role} {method} {path} -> {answer.status_code} {answer.text[:200]}"
+        assert answer.status_code < 500, where
+        if role in allowed:
+            assert answer.status_code not in (401, 403), where
+        elif role == "anon":
+            assert answer.status_code == 401, where
+        else:
+            assert answer.status_code == 403, where

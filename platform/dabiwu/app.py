@@ -13,6 +13,7 @@ from sqlalchemy import text
 from dabiwu.audit.router import router as audit_router
 from dabiwu.auth.ratelimit import LoginThrottle
 from dabiwu.auth.router import router as auth_router
+from dabiwu.auth.teams_router import router as teams_router
 from dabiwu.auth.users_router import router as users_router
 from dabiwu.db.session import get_sessionmaker
 from dabiwu.errors import install_error_handlers
@@ -29,12 +30,13 @@ API_PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     from dabiwu.challenges.router import router as challenges_router
     from dabiwu.executors.router import router as queue_router
+    from dabiwu.judging.router import router as judging_router
     from dabiwu.leaderboards.router import router as leaderboards_router
     from dabiwu.submissions.router import router as submissions_router
 
     router = APIRouter(prefix=API_PREFIX)
     routers = (auth_router, users_router, audit_router, challenges_router, submissions_router, leaderboards_router,
-               queue_router)
+               queue_router, judging_router, teams_router)
     for sub in routers:
         router.include_router(sub)
     return router

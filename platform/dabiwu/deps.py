@@ -75,3 +75,12 @@ SubmissionReader = Annotated[User, Depends(require_roles(Role.TEAM, Role.JUDGE, 
 DataReader = Annotated[User, Depends(require_roles(Role.TEAM, Role.JUDGE, Role.ADMIN))]
 RegistryReader = Annotated[User, Depends(require_roles(Role.DISTRICT, Role.JUDGE, Role.ADMIN))]
 DistrictUser = Annotated[User, Depends(require_roles(Role.DISTRICT))]
+
+
+def require_finalizer(user: CurrentUser) -> User:
+    if user.role == Role.ADMIN or (user.role == Role.JUDGE and user.is_head_judge):
+        return user
+    raise HTTPException(status.HTTP_403_FORBIDDEN, "Only an admin or the head judge can finalize.")
+
+
+FinalizerUser = Annotated[User, Depends(require_finalizer)]

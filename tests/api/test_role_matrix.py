@@ -40,6 +40,17 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/challenges/{slug}/leaderboard"): ALL,
     ("GET", "/api/v1/challenges/{slug}/shake-up"): ALL,
     ("GET", "/api/v1/admin/queue"): {"admin"},
+    ("GET", "/api/v1/challenges/{slug}/history"): ALL,
+    ("GET", "/api/v1/challenges/{slug}/leaderboard.csv"): ALL,
+    ("POST", "/api/v1/challenges/{slug}/reviews"): STAFF,
+    ("GET", "/api/v1/challenges/{slug}/reviews"): STAFF,
+    ("GET", "/api/v1/challenges/{slug}/final-ranking"): ALL,
+    ("POST", "/api/v1/submissions/{submission_id}/disqualify"): STAFF,
+    ("POST", "/api/v1/challenges/{slug}/finalize"): {"admin"},
+    ("POST", "/api/v1/teams"): {"team"},
+    ("POST", "/api/v1/teams/join"): {"team"},
+    ("POST", "/api/v1/teams/leave"): {"team"},
+    ("POST", "/api/v1/teams/merge"): {"team"},  # and a judge flagged head judge
 }
 
 PATH_VALUES = {"slug": "medical-insurance-recovery", "submission_id": "0" * 32, "token_id": "999999"}

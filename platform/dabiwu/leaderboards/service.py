@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dabiwu.db.models import Challenge, Score, Submission, Team
+from dabiwu.db.models import BoardSnapshot, Challenge, Score, Submission, Team
 from dabiwu.leaderboards.ranking import Entry, ranked_rows, sort_key
 
 _cache: dict[tuple[int, str], tuple[tuple, list[dict]]] = {}
@@ -110,3 +110,37 @@ def shake_up(public: list[dict], private: list[dict]) -> list[dict]:
         }
         for row in private
     ]
+
+
+def get_snapshot(session: Session, *, challenge: Challenge, split: str) -> BoardSnapshot | None:
+    return session.scalar(
+        select(BoardSnapshot).where(BoardSnapshot.challenge_id == challenge.id, BoardSnapshot.split == split)
+    )
+
+
+def current_board(session: Session, *, challenge: Challenge, split: str) -> list[dict]:
+    """After finalize the frozen snapshot is the board; before, the live computation."""
+    if challenge.finalized_at is not None:
+        snapshot = get_snapshot(session, challenge=challenge, split=split)
+        if snapshot is not None:
+            return snapshot.rows
+    return compute_board(session, challenge=challenge, split=split)
+
+
+def best_score_history(session: Session, *, challenge: Challenge) -> list[dict]:
+    """Each team's best public score over time (a step line per team for the UI chart)."""
+    rows = session.execute(
+        select(Submission.team_id, Team.name, Submission.created_at, Score.public_score)
+        .join(Score, (Score.submission_id == Submission.id) & Score.is_latest.is_(True))
+        .join(Team, Team.id == Submission.team_id)
+        .where(Submission.challenge_id == challenge.id, Submission.status == "scored",
+               Submission.disqualified_reason.is_(None))
+        .order_by(Submission.created_at)
+    ).all()
+    series: dict[int, dict] = {}
+    for team_id, name, at, score in rows:
+        line = series.setdefault(team_id, {"team_id": team_id, "team": name, "points": [], "best": None})
+        if line["best"] is None or score > line["best"]:
+            line["best"] = score
+            line["points"].append({"at": at, "best": score})
+    return list(series.values())

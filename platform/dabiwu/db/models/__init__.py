@@ -3,16 +3,19 @@
 from dabiwu.db.models.accounts import ApiToken, District, Team, User
 from dabiwu.db.models.audit import AuditEvent
 from dabiwu.db.models.challenges import Challenge, DatasetVersion
+from dabiwu.db.models.judging import BoardSnapshot, Review
 from dabiwu.db.models.submissions import Job, QuotaUsage, Score, Submission, WorkerHeartbeat
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "BoardSnapshot",
     "Challenge",
     "DatasetVersion",
     "District",
     "Job",
     "QuotaUsage",
+    "Review",
     "Score",
     "Submission",
     "Team",

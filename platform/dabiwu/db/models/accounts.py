@@ -45,6 +45,8 @@ class User(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # A head judge may finalize a challenge, like an admin.
+    is_head_judge: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:50:13.326189
+Create Date: 2026-11-26 14:56:28.083925
 """
 from alembic import op
 import sqlalchemy as sa
@@ -104,6 +104,7 @@ def upgrade() -> None:
     sa.Column('team_id', sa.Integer(), nullable=True),
     sa.Column('district_id', sa.Integer(), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('is_head_judge', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_users_district_id_districts')),
     sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_users_team_id_teams'), ondelete='SET NULL'),
@@ -147,6 +148,37 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_at'), ['at'], unique=False)
+
+    op.create_table('board_snapshots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('split', sa.String(length=16), nullable=False),
+    sa.Column('rows', sa.JSON(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_board_snapshots_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_board_snapshots_created_by_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_board_snapshots')),
+    sa.UniqueConstraint('challenge_id', 'split', name=op.f('uq_board_snapshots_challenge_id'))
+    )
+    op.create_table('reviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('challenge_id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('judge_id', sa.Integer(), nullable=False),
+    sa.Column('scores', sa.JSON(), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['challenge_id'], ['challenges.id'], name=op.f('fk_reviews_challenge_id_challenges'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['judge_id'], ['users.id'], name=op.f('fk_reviews_judge_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_reviews_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reviews')),
+    sa.UniqueConstraint('challenge_id', 'team_id', 'judge_id', name=op.f('uq_reviews_challenge_id'))
+    )
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reviews_challenge_id'), ['challenge_id'], unique=False)
 
     op.create_table('submissions',
     sa.Column('id', sa.String(length=32), nullable=False),
@@ -265,6 +297,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_submissions_challenge_id'))
 
     op.drop_table('submissions')
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reviews_challenge_id'))
+
+    op.drop_table('reviews')
+    op.drop_table('board_snapshots')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))

@@ -1,0 +1,127 @@
+"""Teams: create, join by code, leave, and merge (Kaggle's rule)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dabiwu.audit.service import record
+from dabiwu.challenges.phases import current_phase, parse_instant
+from dabiwu.db.models import Challenge, Submission, Team, User
+
+
+class TeamError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def team_size_limit(session: Session) -> int:
+    """Teams span the contest, so the strictest team_size of the open challenges applies."""
+    limits = [
+        int((c.spec.get("limits") or {}).get("team_size", 5))
+        for c in session.scalars(select(Challenge))
+        if current_phase(c.spec, finalized_at=c.finalized_at) in ("upcoming", "open")
+    ]
+    return min(limits) if limits else 5
+
+
+def create_team(session: Session, *, user: User, name: str) -> Team:
+    if user.team_id is not None:
+        raise TeamError(409, "You are already in a team: leave it before creating another.")
+    if session.scalar(select(Team).where(Team.name == name)) is not None:
+        raise TeamError(409, f"The team name '{name}' is taken: choose another.")
+    team = Team(name=name, join_code=secrets.token_hex(4), captain_id=user.id)
+    session.add(team)
+    session.flush()
+    user.team_id = team.id
+    team.captain_id = user.id
+    record(session, actor=user, action="team.create", object_type="team", object_id=team.id, detail={"name": name})
+    return team
+
+
+def join_team(session: Session, *, user: User, code: str) -> Team:
+    if user.team_id is not None:
+        raise TeamError(409, "You are already in a team: leave it before joining another.")
+    team = session.scalar(select(Team).where(Team.join_code == code))
+    if team is None:
+        raise TeamError(404, "No team has that join code: ask the captain for the current code.")
+    size = session.scalar(select(func.count()).select_from(User).where(User.team_id == team.id)) or 0
+    limit = team_size_limit(session)
+    if size >= limit:
+        raise TeamError(409, f"The team is full ({limit} members is the limit).")
+    user.team_id = team.id
+    session.flush()
+    record(session, actor=user, action="team.join", object_type="team", object_id=team.id)
+    return team
+
+
+def leave_team(session: Session, *, user: User) -> None:
+    if user.team_id is None:
+        raise TeamError(409, "You are not in a team.")
+    team = session.get(Team, user.team_id)
+    has_submissions = session.scalar(
+        select(func.count()).select_from(Submission).where(Submission.user_id == user.id)
+    )
+    if has_submissions:
+        raise TeamError(409, "You made submissions for this team, so you cannot leave it (they stay with the team).")
+    user.team_id = None
+    if team.captain_id == user.id:
+        successor = session.scalar(select(User).where(User.team_id == team.id, User.id != user.id).order_by(User.id))
+        team.captain_id = successor.id if successor else None
+    session.flush()
+    record(session, actor=user, action="team.leave", object_type="team", object_id=team.id)
+
+
+def merge_teams(session: Session, *, captain: User, other_code: str, now: datetime | None = None) -> Team:
+    """Absorb another team.  Allowed before every open challenge's merger deadline, and only where the
+    combined submissions fit what one team could have made: daily limit x days since the challenge opened."""
+    now = now or datetime.now(timezone.utc)
+    team = session.get(Team, captain.team_id) if captain.team_id else None
+    if team is None or team.captain_id != captain.id:
+        raise TeamError(403, "Only a team captain can merge teams.")
+    other = session.scalar(select(Team).where(Team.join_code == other_code))
+    if other is None or other.id == team.id:
+        raise TeamError(404, "No other team has that join code.")
+    members = session.scalar(select(func.count()).select_from(User).where(User.team_id.in_([team.id, other.id]))) or 0
+    limit = team_size_limit(session)
+    if members > limit:
+        raise TeamError(409, f"Together the teams have {members} members; the limit is {limit}.")
+    for challenge in session.scalars(select(Challenge)):
+        _check_merge_rule(session, challenge=challenge, team_ids=[team.id, other.id], now=now)
+    for user in session.scalars(select(User).where(User.team_id == other.id)):
+        user.team_id = team.id
+    for submission in session.scalars(select(Submission).where(Submission.team_id == other.id)):
+        submission.team_id = team.id
+    session.flush()
+    record(session, actor=captain, action="team.merge", object_type="team", object_id=team.id,
+           detail={"absorbed": other.name})
+    other.join_code = f"merged-{other.id}-{secrets.token_hex(4)}"
+    other.name = f"{other.name} (merged into {team.name})"
+    return team
+
+
+def _check_merge_rule(session: Session, *, challenge: Challenge, team_ids: list[int], now: datetime) -> None:
+    count = session.scalar(
+        select(func.count()).select_from(Submission).where(
+            Submission.challenge_id == challenge.id, Submission.team_id.in_(team_ids), Submission.status != "rejected"
+        )
+    ) or 0
+    if count == 0:
+        return
+    phases = challenge.spec.get("phases") or {}
+    deadline = phases.get("merger_deadline")
+    if deadline and now >= parse_instant(deadline):
+        raise TeamError(409, f"The merger deadline of '{challenge.slug}' has passed.")
+    opened = parse_instant(phases["open"]) if phases.get("open") else now
+    days = max(1, (now - opened).days + 1)
+    allowed = int((challenge.spec.get("limits") or {}).get("daily_submissions", 5)) * days
+    if count > allowed:
+        raise TeamError(
+            409,
+            f"Together the teams made {count} submissions to '{challenge.slug}', more than one team could have made "
+            f"({allowed} = daily limit x {days} days), so they cannot merge.",
+        )

@@ -1,0 +1,106 @@
+"""Reviews, disqualification and finalize."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dabiwu.audit.service import record
+from dabiwu.db.base import utcnow
+from dabiwu.db.models import BoardSnapshot, Challenge, Review, Submission, User
+from dabiwu.judging.blend import blend
+from dabiwu.leaderboards.service import compute_board, get_snapshot
+
+
+class JudgingError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def save_review(
+    session: Session, *, challenge: Challenge, judge: User, team_id: int, scores: dict, comment: str
+) -> Review:
+    if judge.team_id == team_id:
+        raise JudgingError(403, "Conflict of interest: you belong to this team, so you cannot review it.")
+    rubric = {item["key"]: item for item in challenge.spec.get("rubric") or []}
+    unknown = sorted(set(scores) - set(rubric))
+    if unknown:
+        raise JudgingError(422, f"Unknown rubric criteria {unknown}; use: {sorted(rubric)}.")
+    missing = sorted(set(rubric) - set(scores))
+    if missing:
+        raise JudgingError(422, f"Score every criterion; missing: {missing}.")
+    bad = [k for k, v in scores.items() if not (0 <= float(v) <= 10)]
+    if bad:
+        raise JudgingError(422, f"Rubric scores are 0 to 10; out of range: {bad}.")
+    finalists = {row["team_id"] for row in compute_board(session, challenge=challenge, split="private")}
+    if team_id not in finalists:
+        raise JudgingError(404, "This team has no scored final submission in this challenge, so it is not a finalist.")
+    review = session.scalar(
+        select(Review).where(Review.challenge_id == challenge.id, Review.team_id == team_id, Review.judge_id == judge.id)
+    )
+    if review is None:
+        review = Review(challenge_id=challenge.id, team_id=team_id, judge_id=judge.id, scores={})
+        session.add(review)
+    review.scores = {k: float(v) for k, v in scores.items()}
+    review.comment = comment
+    session.flush()
+    record(session, actor=judge, action="review.save", object_type="team", object_id=team_id,
+           detail={"challenge": challenge.slug, "scores": review.scores})
+    return review
+
+
+def reviews_by_team(session: Session, *, challenge: Challenge) -> dict[int, list[dict]]:
+    grouped: dict[int, list[dict]] = defaultdict(list)
+    for review in session.scalars(select(Review).where(Review.challenge_id == challenge.id)):
+        grouped[review.team_id].append(review.scores)
+    return grouped
+
+
+def final_ranking(session: Session, *, challenge: Challenge) -> list[dict]:
+    snapshot = get_snapshot(session, challenge=challenge, split="final")
+    if snapshot is not None:
+        return snapshot.rows
+    private = compute_board(session, challenge=challenge, split="private")
+    return blend(private, reviews_by_team(session, challenge=challenge),
+                 rubric=challenge.spec.get("rubric") or [], ranking=challenge.spec.get("ranking") or {})
+
+
+def disqualify(session: Session, *, submission: Submission, judge: User, reason: str) -> None:
+    if judge.team_id == submission.team_id:
+        raise JudgingError(403, "Conflict of interest: you belong to this team, so you cannot disqualify it.")
+    submission.disqualified_reason = reason
+    record(session, actor=judge, action="submission.disqualify", object_type="submission",
+           object_id=submission.id, detail={"reason": reason, "team_id": submission.team_id})
+    session.flush()
+
+
+def content_hash(rows: list[dict]) -> str:
+    canonical = json.dumps(rows, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def finalize(session: Session, *, challenge: Challenge, actor: User) -> dict[str, BoardSnapshot]:
+    if challenge.finalized_at is not None:
+        raise JudgingError(409, "This challenge is already finalized; its boards are frozen.")
+    boards = {
+        "public": compute_board(session, challenge=challenge, split="public"),
+        "private": compute_board(session, challenge=challenge, split="private"),
+    }
+    boards["final"] = final_ranking(session, challenge=challenge)
+    snapshots = {}
+    for split, rows in boards.items():
+        rows = json.loads(json.dumps(rows, default=str))
+        snapshot = BoardSnapshot(challenge_id=challenge.id, split=split, rows=rows,
+                                 content_hash=content_hash(rows), created_by=actor.id)
+        session.add(snapshot)
+        snapshots[split] = snapshot
+    challenge.finalized_at = utcnow()
+    session.flush()
+    record(session, actor=actor, action="challenge.finalize", object_type="challenge", object_id=challenge.slug,
+           detail={split: s.content_hash for split, s in snapshots.items()})
+    return snapshots

@@ -1,0 +1,571 @@
+"""Check an extracted MLflow model folder against a challenge WITHOUT running any of its code.
+
+Only text is read: MLmodel (yaml.safe_load), requirements.txt, python_env.yaml, and file sizes.
+Nothing is unpickled or imported from the model; loader modules are located on disk, not imported.
+
+Decisions (the reasons are the point, so they are written here):
+
+- Python version. The scoring environment is this interpreter (3.11). Same major.minor: fine.
+  Another 3.x: refused when the model is pickled (cloudpickle/pickle, including pyfunc
+  PythonModel objects), because pickles made by cloudpickle embed code objects whose layout
+  changes between minor versions and then fail to load, or load wrongly; accepted with a warning
+  when the payload is data or source only (skops, models-from-code, other flavors' native
+  formats). Python 2 or 4: refused.
+- Requirements. The sandbox has no network and installs nothing, so each requirement must be met
+  by what is installed here. Two tolerances, each recorded as a warning: the mlflow family
+  (mlflow, mlflow-skinny, mlflow-tracing) is accepted at any version of the installed major
+  (every model pins the mlflow that saved it, and the model format is stable within a major); and
+  an exact `==X.Y.Z` pin is accepted when X.Y matches the installed release (patch releases keep
+  pickles and APIs). Anything else unmet is refused, naming the installed version.
+- Signature. Checked against what the scoring frame holds for each data-dictionary type
+  (FRAME_DTYPES, which the scorer must follow) and against MLflow's own schema enforcement: a model
+  that declares `double` for an `int` column would be refused by MLflow at predict time (it will
+  not cast int64 to float64), so it is refused here, where the team can still fix it. Every
+  feature column must appear in the signature, so that a renamed or dropped column is caught now;
+  required columns the challenge does not give (the id, the label, typos) are refused. Models
+  with tensor-based, unnamed or no signatures are accepted with a warning.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import re
+import stat
+import sys
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from packaging.markers import default_environment
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from dabiwu.submissions.errors import IntakeError
+
+MAX_MLMODEL_BYTES = 1024 * 1024
+MAX_REQUIREMENTS_BYTES = 256 * 1024
+
+# What the scoring frame holds for each data-dictionary type (the scorer builds it this way).
+FRAME_DTYPES = {
+    "int": "int64",
+    "float": "float64",
+    "string": "str",
+    "category": "str",
+    "date": "datetime64[ns]",
+    "bool": "bool",
+}
+# MLflow signature types whose schema enforcement accepts that frame dtype ("any" accepts anything).
+COMPATIBLE_SIGNATURE_TYPES = {
+    "int": {"long", "any"},
+    "float": {"double", "any"},
+    "string": {"string", "any"},
+    "category": {"string", "any"},
+    "date": {"datetime", "any"},
+    "bool": {"boolean", "any"},
+}
+_HOW_TO_DECLARE = {
+    "int": "long (keep the column as int64 when inferring the signature)",
+    "float": "double",
+    "string": "string",
+    "category": "string",
+    "date": "datetime (parse the dates, e.g. pd.read_csv(..., parse_dates=[...]), or use the Parquet file)",
+    "bool": "boolean",
+}
+
+MLFLOW_FAMILY = {"mlflow", "mlflow-skinny", "mlflow-tracing"}
+PICKLED_FORMATS = {"cloudpickle", "pickle"}
+NOTABLE_PACKAGES = ("mlflow", "numpy", "pandas", "scikit-learn", "scipy", "skops", "xgboost", "lightgbm")
+
+_DOTTED_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_PY_VERSION = re.compile(r"^\s*(\d+)\.(\d+)")
+
+
+@dataclass
+class ModelInfo:
+    flavors: list[str]
+    loader_module: str
+    serialization_format: str | None
+    mlflow_version: str | None
+    python_version: str | None
+    predict_fn: str | None
+    signature: dict[str, Any] | None
+    input_columns: list[str]
+    size_bytes: int
+    requirements: list[str]
+    model_uuid: str | None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def validate_model_dir(
+    *,
+    model_dir: Path,
+    columns: list[dict],
+    id_column: str,
+    label_column: str,
+    max_model_mb: int,
+    scoring_python: tuple[int, int] | None = None,
+    installed: Mapping[str, str] | None = None,
+) -> ModelInfo:
+    """Refuse (IntakeError) or describe the model. `scoring_python`/`installed` default to this interpreter."""
+    model_dir = Path(model_dir)
+    warnings: list[str] = []
+    mlmodel = _read_mlmodel(model_dir)
+    flavors = mlmodel["flavors"]
+    pyfunc = _pyfunc_flavor(flavors)
+    size = _check_size(model_dir, max_model_mb)
+    _check_referenced_files(model_dir, flavors)
+    loader_module = _check_loader_module(model_dir, pyfunc)
+    fmt = _serialization_format(flavors, pyfunc)
+    python_version = _check_python(model_dir, pyfunc, fmt, scoring_python or sys.version_info[:2], warnings)
+    requirements = _check_requirements(
+        model_dir, installed if installed is not None else installed_distributions(), warnings
+    )
+    signature, input_columns = _check_signature(mlmodel, columns, id_column, label_column, warnings)
+    mlflow_version = mlmodel.get("mlflow_version")
+    return ModelInfo(
+        flavors=sorted(str(f) for f in flavors),
+        loader_module=loader_module,
+        serialization_format=fmt,
+        mlflow_version=str(mlflow_version) if mlflow_version is not None else None,
+        python_version=python_version,
+        predict_fn=_str_or_none(pyfunc.get("predict_fn")),
+        signature=signature,
+        input_columns=input_columns,
+        size_bytes=size,
+        requirements=requirements,
+        model_uuid=_str_or_none(mlmodel.get("model_uuid")),
+        warnings=warnings,
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+# -- MLmodel and flavors --------------------------------------------------------------------
+
+
+def _read_mlmodel(model_dir: Path) -> dict[str, Any]:
+    path = model_dir / "MLmodel"
+    if not path.is_file():
+        raise IntakeError(
+            "missing_mlmodel",
+            "The model folder has no MLmodel file. Upload the folder written by mlflow's save_model "
+            "(e.g. mlflow.sklearn.save_model(model, 'model')), which contains MLmodel.",
+        )
+    if path.stat().st_size > MAX_MLMODEL_BYTES:
+        raise IntakeError(
+            "invalid_mlmodel",
+            f"The MLmodel file is larger than {MAX_MLMODEL_BYTES // 1024} KB, which no MLflow model needs. "
+            "Upload the MLmodel that mlflow's save_model wrote, unedited.",
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise IntakeError(
+            "invalid_mlmodel",
+            f"The MLmodel file is not valid YAML ({_first_line(e)}). Upload the MLmodel that mlflow's save_model "
+            "wrote, or fix the hand edit.",
+        ) from e
+    if not isinstance(data, dict) or not isinstance(data.get("flavors"), dict) or not data["flavors"]:
+        raise IntakeError(
+            "invalid_mlmodel",
+            "The MLmodel file has no 'flavors' section. Upload the MLmodel that mlflow's save_model wrote, unedited.",
+        )
+    return data
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+def _pyfunc_flavor(flavors: dict[str, Any]) -> dict[str, Any]:
+    pyfunc = flavors.get("python_function")
+    if not isinstance(pyfunc, dict) or not isinstance(pyfunc.get("loader_module"), str):
+        found = ", ".join(sorted(str(f) for f in flavors)) or "none"
+        raise IntakeError(
+            "missing_pyfunc",
+            f"The model has no python_function flavor (its flavors: {found}), and the platform scores models "
+            "through mlflow.pyfunc. Save it with an MLflow flavor that adds python_function, e.g. "
+            "mlflow.sklearn.save_model(model, path) or, for custom code, mlflow.pyfunc.save_model(path, "
+            "python_model=MyModel(), code_paths=[...]).",
+        )
+    return pyfunc
+
+
+def _serialization_format(flavors: dict[str, Any], pyfunc: dict[str, Any]) -> str | None:
+    sklearn = flavors.get("sklearn")
+    if isinstance(sklearn, dict) and sklearn.get("serialization_format"):
+        return str(sklearn["serialization_format"])
+    if pyfunc.get("model_code_path") or pyfunc.get("loader_module") == "mlflow.pyfunc.loaders.code_model":
+        return "code"
+    if isinstance(pyfunc.get("python_model"), str):
+        # mlflow.pyfunc.save_model(python_model=<object>) writes it with cloudpickle.
+        return "cloudpickle"
+    for conf in flavors.values():
+        if isinstance(conf, dict):
+            for key in ("serialization_format", "model_format", "pickle_module_name"):
+                if conf.get(key):
+                    return str(conf[key])
+    return None
+
+
+def _check_loader_module(model_dir: Path, pyfunc: dict[str, Any]) -> str:
+    name = pyfunc["loader_module"]
+    if _DOTTED_NAME.match(name) and (_mlflow_module_exists(name) or _shipped_module_exists(model_dir, pyfunc, name)):
+        return name
+    raise IntakeError(
+        "unknown_loader_module",
+        f"The python_function flavor names loader_module {name!r}, which is neither an MLflow module nor a module "
+        "in the model's code folder. Save the model with a stock MLflow flavor, or pass your loader with "
+        "mlflow.pyfunc.save_model(..., code_paths=[...]).",
+    )
+
+
+def _mlflow_module_exists(name: str) -> bool:
+    # Located on disk through mlflow's package folder: find_spec on a submodule would import parents.
+    parts = name.split(".")
+    if parts[0] != "mlflow":
+        return False
+    spec = importlib.util.find_spec("mlflow")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        base = Path(root).joinpath(*parts[1:])
+        if base.with_suffix(".py").is_file() or (base / "__init__.py").is_file():
+            return True
+    return False
+
+
+def _shipped_module_exists(model_dir: Path, pyfunc: dict[str, Any], name: str) -> bool:
+    code = pyfunc.get("code")
+    if not isinstance(code, str):
+        return False
+    base = _inside(model_dir, code)
+    if base is None:
+        return False
+    base = base.joinpath(*name.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def _inside(model_dir: Path, relative: str) -> Path | None:
+    """model_dir/relative when it is a plain relative path that stays inside, else None."""
+    if not relative or relative.startswith("/") or "\\" in relative or ".." in relative.split("/"):
+        return None
+    path = model_dir / relative
+    real, root = os.path.realpath(path), os.path.realpath(model_dir)
+    return path if real == root or real.startswith(root + os.sep) else None
+
+
+def _check_referenced_files(model_dir: Path, flavors: dict[str, Any]) -> None:
+    refs: list[tuple[str, str]] = []
+    pyfunc = flavors.get("python_function") or {}
+    for key in ("model_path", "data", "code"):
+        if isinstance(pyfunc.get(key), str):
+            refs.append((f"python_function.{key}", pyfunc[key]))
+    if isinstance(pyfunc.get("python_model"), str) and not pyfunc.get("model_code_path"):
+        refs.append(("python_function.python_model", pyfunc["python_model"]))
+    sklearn = flavors.get("sklearn")
+    if isinstance(sklearn, dict) and isinstance(sklearn.get("pickled_model"), str):
+        refs.append(("sklearn.pickled_model", sklearn["pickled_model"]))
+    for where, relative in refs:
+        path = _inside(model_dir, relative)
+        if path is None or not path.exists():
+            raise IntakeError(
+                "missing_model_file",
+                f"MLmodel names {relative!r} ({where}), but the model folder has no such file inside it. Pack the "
+                "whole folder that mlflow's save_model wrote, without moving or renaming its files.",
+            )
+
+
+# -- size -----------------------------------------------------------------------------------
+
+
+def _check_size(model_dir: Path, max_model_mb: int) -> int:
+    total = 0
+    for dirpath, _dirnames, filenames in os.walk(model_dir):  # does not follow links
+        for name in filenames:
+            st = os.lstat(os.path.join(dirpath, name))
+            if stat.S_ISREG(st.st_mode):  # a link's target is counted where it lives
+                total += st.st_size
+    if total > max_model_mb * 1024 * 1024:
+        raise IntakeError(
+            "model_too_large",
+            f"The model folder holds {total / (1024 * 1024):.1f} MB, above this challenge's limit of {max_model_mb} "
+            "MB. Remove training data, caches and unused files from the folder, or use a smaller model (fewer or "
+            "shallower trees, fewer features).",
+        )
+    return total
+
+
+# -- Python version -------------------------------------------------------------------------
+
+
+def _check_python(
+    model_dir: Path, pyfunc: dict[str, Any], fmt: str | None, scoring: tuple[int, int], warnings: list[str]
+) -> str | None:
+    declared: list[tuple[str, str]] = []
+    if pyfunc.get("python_version") is not None:
+        declared.append(("MLmodel", str(pyfunc["python_version"])))
+    env_file = model_dir / "python_env.yaml"
+    if env_file.is_file() and env_file.stat().st_size <= MAX_MLMODEL_BYTES:
+        try:
+            env = yaml.safe_load(env_file.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            env = None
+            warnings.append("python_env.yaml could not be read as YAML; it was ignored.")
+        if isinstance(env, dict) and env.get("python") is not None:
+            declared.append(("python_env.yaml", str(env["python"])))
+    if not declared:
+        warnings.append(
+            f"The model does not say which Python saved it; it will run on Python {scoring[0]}.{scoring[1]}."
+        )
+        return None
+    here = f"{scoring[0]}.{scoring[1]}"
+    seen: set[str] = set()
+    for source, text in declared:
+        if text in seen:
+            continue
+        seen.add(text)
+        match = _PY_VERSION.match(text)
+        if match is None:
+            warnings.append(f"The Python version {text!r} in {source} could not be read; it was ignored.")
+            continue
+        major, minor = int(match[1]), int(match[2])
+        if (major, minor) == scoring:
+            continue
+        if major != scoring[0] or fmt in PICKLED_FORMATS:
+            why = (
+                "it is pickled (" + str(fmt) + "), and pickles of Python code do not load reliably across Python "
+                "versions"
+                if major == scoring[0]
+                else "the platform runs Python 3"
+            )
+            raise IntakeError(
+                "python_version_mismatch",
+                f"The model was saved with Python {text} ({source}), but the platform scores with Python {here}, "
+                f"and {why}. Save the model again under Python {here}"
+                + (
+                    ", or save a scikit-learn model in the skops format (mlflow.sklearn.save_model's default), "
+                    "which does not depend on the Python version."
+                    if major == scoring[0]
+                    else "."
+                ),
+            )
+        warnings.append(
+            f"The model was saved with Python {text} ({source}) and will run on Python {here}; its "
+            f"{fmt or 'format'} files do not depend on the Python version, but test it under {here} if you can."
+        )
+    return declared[0][1]
+
+
+# -- requirements ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _installed_cached() -> tuple[tuple[str, str], ...]:
+    found: dict[str, str] = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata.get("Name") if dist.metadata else None
+        if name:
+            found.setdefault(canonicalize_name(name), dist.version)
+    return tuple(sorted(found.items()))
+
+
+def installed_distributions() -> dict[str, str]:
+    """Canonical name -> version of every distribution in the scoring environment (this interpreter)."""
+    return dict(_installed_cached())
+
+
+def _check_requirements(model_dir: Path, installed: Mapping[str, str], warnings: list[str]) -> list[str]:
+    path = model_dir / "requirements.txt"
+    if not path.is_file():
+        warnings.append("The model has no requirements.txt; it will run with the platform's packages as they are.")
+        return []
+    if path.stat().st_size > MAX_REQUIREMENTS_BYTES:
+        raise IntakeError(
+            "unsatisfiable_requirements",
+            f"requirements.txt is larger than {MAX_REQUIREMENTS_BYTES // 1024} KB. List only the packages the model "
+            "needs to load and predict (mlflow writes this file for you when it saves the model).",
+        )
+    installed = {canonicalize_name(k): v for k, v in installed.items()}
+    environment = default_environment()
+    lines: list[str] = []
+    problems: list[str] = []
+    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        # pip-compile style "--hash=..." options and trailing comments are not part of the requirement.
+        line = re.split(r"\s+(?:#|--)", raw.strip(), maxsplit=1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("-"):
+            warnings.append(f"requirements.txt option {line!r} was ignored: the platform installs nothing.")
+            continue
+        lines.append(line)
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            problems.append(f"{line} (not a package requirement the platform can meet: it installs nothing)")
+            continue
+        if req.marker is not None and not req.marker.evaluate(environment):
+            continue
+        name = canonicalize_name(req.name)
+        version = installed.get(name)
+        if version is None:
+            problems.append(f"{line} (not installed)")
+            continue
+        if req.url:
+            warnings.append(f"{line!r} names a URL; the installed {req.name} {version} will be used instead.")
+            continue
+        try:
+            if not req.specifier or req.specifier.contains(version, prereleases=True):
+                continue
+        except InvalidVersion:
+            problems.append(f"{line} (installed: {version}, which cannot be compared)")
+            continue
+        tolerated = _tolerated(name, req, version)
+        if tolerated:
+            warnings.append(f"{line!r} is not met exactly: {tolerated}")
+        else:
+            problems.append(f"{line} (installed: {version})")
+    if problems:
+        provided = ", ".join(f"{n} {installed[n]}" for n in NOTABLE_PACKAGES if n in installed)
+        raise IntakeError(
+            "unsatisfiable_requirements",
+            "The model's requirements.txt asks for packages the scoring environment does not have: "
+            + "; ".join(problems)
+            + ". The sandbox has no network and installs nothing, so train and save the model against the platform's "
+            f"versions ({provided}), or remove lines for packages the model does not need.",
+        )
+    return lines
+
+
+def _tolerated(name: str, req: Requirement, installed: str) -> str | None:
+    try:
+        have = Version(installed)
+        pinned = [Version(s.version) for s in req.specifier if s.operator in ("==", "===") and "*" not in s.version]
+    except InvalidVersion:
+        return None
+    if name in MLFLOW_FAMILY:
+        wanted = [Version(s.version.rstrip(".*")) for s in req.specifier if s.version.rstrip(".*")]
+        if wanted and all(w.major == have.major for w in wanted):
+            return f"the platform's {req.name} {installed} is used (same major version, same model format)."
+        return None
+    if len(pinned) == 1 and len(req.specifier) == 1 and pinned[0].release[:2] == have.release[:2]:
+        return f"the installed {req.name} {installed} differs only in its patch release and is used."
+    return None
+
+
+# -- signature ------------------------------------------------------------------------------
+
+
+def _check_signature(
+    mlmodel: dict[str, Any], columns: list[dict], id_column: str, label_column: str, warnings: list[str]
+) -> tuple[dict[str, Any] | None, list[str]]:
+    raw = mlmodel.get("signature")
+    if not isinstance(raw, dict) or raw.get("inputs") in (None, "", "null"):
+        warnings.append(
+            "The model has no input signature, so its columns could not be checked before scoring; save it with "
+            "signature=infer_signature(X_train, predictions) to catch mismatches at upload."
+        )
+        return None, []
+    signature = {key: _json_field(raw.get(key), key) for key in ("inputs", "outputs", "params")}
+    inputs = signature["inputs"]
+    if not isinstance(inputs, list) or not all(isinstance(c, dict) for c in inputs):
+        raise _bad_signature("its inputs are not a list of column specs")
+    if any(c.get("type") == "tensor" for c in inputs):
+        warnings.append(
+            "The model has a tensor-based signature; the platform passes a DataFrame of the feature columns, "
+            "which MLflow converts. Column names and types could not be checked."
+        )
+        return signature, []
+    if any("name" not in c for c in inputs):
+        warnings.append("The model's signature has unnamed columns, which MLflow matches by position; not checked.")
+        return signature, []
+
+    features = {
+        c["name"]: c
+        for c in columns
+        if c.get("role") not in ("id", "label") and c["name"] not in (id_column, label_column)
+    }
+    declared = {str(c["name"]): c for c in inputs}
+    missing = [name for name in features if name not in declared]
+    extra = [n for n, c in declared.items() if n not in features and c.get("required", True)]
+    optional_extra = [n for n, c in declared.items() if n not in features and not c.get("required", True)]
+    mismatched = []
+    for name, spec in features.items():
+        if name in declared:
+            model_type = _type_name(declared[name])
+            if model_type not in COMPATIBLE_SIGNATURE_TYPES.get(spec["type"], {model_type}):
+                mismatched.append(
+                    f"{name!r} is {spec['type']} in the challenge but the model declares {model_type}, where it "
+                    f"should declare {_HOW_TO_DECLARE.get(spec['type'], spec['type'])}"
+                )
+    if optional_extra:
+        warnings.append(
+            "The model accepts optional column(s) the challenge does not provide, which it will not receive: "
+            + ", ".join(repr(n) for n in optional_extra)
+            + "."
+        )
+    if missing or extra or mismatched:
+        parts = []
+        if missing:
+            parts.append(
+                "it does not list the challenge feature column(s) "
+                + ", ".join(repr(n) for n in missing)
+                + " (the scoring data has every feature column; a model may ignore some, but its signature must "
+                "accept them all)"
+            )
+        if extra:
+            parts.append(
+                "it requires column(s) the challenge does not give models: "
+                + ", ".join(repr(n) + _role_note(n, id_column, label_column) for n in extra)
+            )
+        if mismatched:
+            parts.append("types differ: " + "; ".join(mismatched))
+        drop = ", ".join(repr(c) for c in (id_column, label_column))
+        raise IntakeError(
+            "signature_mismatch",
+            "The model's signature does not match the challenge's data: "
+            + "; ".join(parts)
+            + f". Infer the signature from the training features as the platform delivers them, e.g. "
+            f"signature=infer_signature(train.drop(columns=[{drop}]), model.predict_proba(...)), and save the "
+            "model again.",
+        )
+    return signature, [str(c["name"]) for c in inputs]
+
+
+def _role_note(name: str, id_column: str, label_column: str) -> str:
+    if name == id_column:
+        return " (the id column, which is not given to models)"
+    if name == label_column:
+        return " (the label, which is what the model predicts)"
+    return ""
+
+
+def _type_name(colspec: dict[str, Any]) -> str:
+    t = colspec.get("type")
+    return t if isinstance(t, str) else "object"
+
+
+def _json_field(value: Any, key: str) -> Any:
+    if value is None or not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError as e:
+        raise _bad_signature(f"its {key} are not valid JSON") from e
+
+
+def _bad_signature(why: str) -> IntakeError:
+    return IntakeError(
+        "invalid_mlmodel",
+        f"The signature in MLmodel cannot be read: {why}. Save the model with "
+        "signature=mlflow.models.infer_signature(...) instead of editing MLmodel by hand.",
+    )

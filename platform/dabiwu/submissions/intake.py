@@ -133,8 +133,10 @@ def accept(
             model_info=info,
             quota_day=day,
         )
+        session.add(submission)
+        session.flush()  # the job's foreign key needs the submission row first
         job = Job(submission_id=submission_id, kind="score", status="queued")
-        session.add_all([submission, job])
+        session.add(job)
         session.flush()
         used = quota.used_today(session, team_id=user.team_id, challenge_id=challenge.id, day=day)
         session.commit()

@@ -1,0 +1,113 @@
+"""kill -9 a worker mid-job: the job is requeued by the reaper and scored exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.e2e.conftest import upload
+from tests.e2e.model_builders import save_sleepy_model, tar_model
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def sleepy_archive(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sleepy")
+    return tar_model(save_sleepy_model(root, seconds=6), root / "sleepy.tar.gz")
+
+
+def wait_for(predicate, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def job_state(settings):
+    from dabiwu.db.models import Job, Score
+    from dabiwu.db.session import session_scope
+
+    with session_scope(settings.resolved_database_url) as session:
+        job = session.scalars(select(Job)).one()
+        scores = session.scalar(select(func.count()).select_from(Score))
+        return {"status": job.status, "attempt": job.attempt, "worker_id": job.worker_id, "scores": scores}
+
+
+def test_local_executor_requeues_a_killed_worker_job(settings, client, role_headers, loaded, sleepy_archive):
+    from dabiwu.executors.local import LocalExecutor
+
+    settings = settings.model_copy(update={"job_lease_seconds": 5})
+    accepted = upload(client, role_headers["team"], sleepy_archive)
+    assert accepted.status_code == 202, accepted.text
+    executor = LocalExecutor(settings, workers=1, reap_every=1.0).start()
+    try:
+        running = wait_for(lambda: (s := job_state(settings))["status"] == "running" and s, timeout=60, what="running")
+        pid = int(running["worker_id"].rsplit(":", 1)[1])
+        time.sleep(1.0)  # inside the model's predict now
+        os.kill(pid, signal.SIGKILL)
+        done = wait_for(lambda: (s := job_state(settings))["status"] == "done" and s, timeout=120, what="rescored")
+    finally:
+        executor.shutdown()
+    assert done["attempt"] >= 2 and done["scores"] == 1  # exactly one score, whatever the retries
+    final = client.get(f"/api/v1/submissions/{accepted.json()['id']}", headers=role_headers["team"]).json()
+    assert final["status"] == "scored" and final["score_version"] == 1
+
+
+def _redis_ok() -> bool:
+    import redis
+
+    try:
+        return redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except Exception:
+        return False
+
+
+@pytest.mark.skipif(not _redis_ok(), reason="needs the machine's Redis on 127.0.0.1:6379 (.ci/run starts it)")
+def test_celery_workers_requeue_a_killed_worker_job(settings, role_headers, loaded, sleepy_archive):
+    import redis
+    from fastapi.testclient import TestClient
+
+    from dabiwu.app import create_app
+
+    redis.Redis(host="127.0.0.1", port=6379, db=11).flushdb()
+    settings = settings.model_copy(update={
+        "executor": "celery", "broker_url": "redis://127.0.0.1:6379/11", "job_lease_seconds": 5,
+    })
+    env = {
+        **os.environ,
+        "DABIWU_HOME": str(settings.home_dir), "DABIWU_DATABASE_URL": settings.resolved_database_url,
+        "DABIWU_STORAGE_URL": settings.resolved_storage_url, "DABIWU_EXECUTOR": "celery",
+        "DABIWU_BROKER_URL": settings.broker_url, "DABIWU_JOB_LEASE_SECONDS": "5", "DABIWU_LOG_JSON": "false",
+    }
+    dabiwu = str(Path(sys.executable).with_name("dabiwu"))
+    workers = [subprocess.Popen([dabiwu, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for _ in range(2)]
+    try:
+        with TestClient(create_app(settings, start_workers=True)) as client:
+            accepted = upload(client, role_headers["team"], sleepy_archive)
+            assert accepted.status_code == 202, accepted.text
+            running = wait_for(lambda: (s := job_state(settings))["status"] == "running" and s, timeout=90, what="running")
+            pid = int(running["worker_id"].rsplit(":", 1)[1])
+            assert pid in [w.pid for w in workers]
+            time.sleep(1.0)
+            os.kill(pid, signal.SIGKILL)
+            done = wait_for(lambda: (s := job_state(settings))["status"] == "done" and s, timeout=120, what="rescored")
+            assert done["attempt"] >= 2 and done["scores"] == 1  # exactly one score, whatever the retries
+            assert int(done["worker_id"].rsplit(":", 1)[1]) != pid
+            final = client.get(f"/api/v1/submissions/{accepted.json()['id']}", headers=role_headers["team"]).json()
+            assert final["status"] == "scored"
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait(timeout=10)

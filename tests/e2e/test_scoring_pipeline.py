@@ -1,0 +1,81 @@
+"""Upload a real MLflow model, score it in the real sandbox, and check the numbers against sklearn."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pyarrow.parquet as pq
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from tests.e2e.conftest import SLUG, upload, work_one
+
+
+def test_a_stock_sklearn_model_is_scored_and_its_ap_equals_sklearn(client, settings, role_headers, loaded, baseline_archive):
+    from dabiwu.storage_access import store_for
+
+    team = role_headers["team"]
+    accepted = upload(client, team, baseline_archive)
+    assert accepted.status_code == 202, accepted.text
+    body = accepted.json()
+    assert body["status"] == "queued" and body["submissions_left_today"] == 4
+    queued = client.get(f"/api/v1/submissions/{body['id']}", headers=team).json()
+    assert queued["queue_position"] == 1 and queued["eta_seconds"] > 0
+
+    assert work_one(settings) == "scored"
+    scored = client.get(f"/api/v1/submissions/{body['id']}", headers=team).json()
+    assert scored["status"] == "scored", scored
+    assert scored["private_score"] is None  # teams do not see private scores before finalize
+    judge_view = client.get(f"/api/v1/submissions/{body['id']}", headers=role_headers["judge"]).json()
+
+    store = store_for(settings)
+    from dabiwu.db.models import Score, DatasetVersion
+    from dabiwu.db.session import session_scope
+
+    with session_scope(settings.resolved_database_url) as session:
+        score = session.query(Score).one()
+        dataset = session.get(DatasetVersion, loaded["dataset_id"])
+        predictions = pq.read_table(io.BytesIO(store.read_bytes(score.predictions_key))).to_pandas()
+        labels = pq.read_table(io.BytesIO(store.read_bytes(dataset.test_labels_key))).to_pandas()
+        assert score.sandbox_kind in ("bwrap", "unshare") and score.model_sha256 == scored["sha256"]
+        assert score.dataset_sha256 == dataset.test_features_sha256 and score.scorer_version
+    public = labels["is_public"].to_numpy()
+    y, s = labels["label"].to_numpy(), predictions["score"].to_numpy()
+    assert abs(scored["public_score"] - average_precision_score(y[public], s[public])) < 1e-9
+    assert abs(judge_view["private_score"] - average_precision_score(y[~public], s[~public])) < 1e-9
+    assert abs(scored["metrics"]["roc_auc"] - roc_auc_score(y[public], s[public])) < 1e-9
+    assert set(scored["metrics"]["per_district"]) == set(labels["group"][public])
+    low, high = scored["metrics"]["ci"]["average_precision"]
+    assert low <= scored["public_score"] <= high
+    assert len(scored["metrics"]["pr_curve"]["recall"]) > 10
+
+    board = client.get(f"/api/v1/challenges/{SLUG}/leaderboard", headers=role_headers["district"]).json()
+    assert board[0]["submission_id"] == body["id"] and board[0]["score"] == scored["public_score"]
+
+
+def test_refused_upload_costs_no_quota_and_leaves_no_blob(client, settings, role_headers, loaded, tmp_path):
+    from dabiwu.storage_access import store_for
+
+    junk = tmp_path / "model.zip"
+    junk.write_bytes(b"this is not an archive at all" * 10)
+    refused = upload(client, role_headers["team"], junk)
+    assert refused.status_code in (415, 422) and refused.json()["detail"]
+    quota = client.get(f"/api/v1/challenges/{SLUG}/quota", headers=role_headers["team"]).json()
+    assert quota["used"] == 0 and quota["left"] == quota["limit"]
+    assert store_for(settings).list("submissions/") == []
+
+
+def test_quota_holds_under_concurrent_uploads(client, settings, role_headers, loaded, baseline_archive):
+    """20 parallel uploads with 5 left today: exactly 5 accepted."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dabiwu.storage_access import store_for
+
+    team = role_headers["team"]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(lambda _: upload(client, team, baseline_archive).status_code, range(20)))
+    assert sorted(statuses).count(202) == 5 and statuses.count(429) == 15
+    assert len(store_for(settings).list("submissions/")) == 5  # refused ones left no blob
+    listed = client.get(f"/api/v1/submissions?challenge={SLUG}", headers=team)
+    assert listed.headers["X-Total-Count"] == "5"
+    assert client.get(f"/api/v1/submissions?challenge={SLUG}", headers=role_headers["team_b"]).json() == []

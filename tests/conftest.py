@@ -19,6 +19,9 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Whole-pipeline fixtures (a loaded bundle, a real baseline model) shared by e2e and security tests.
+pytest_plugins = ["tests.pipeline"]
 PG_URL = os.environ.get("DABIWU_TEST_DATABASE_URL")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.e2e.conftest import upload
+from tests.pipeline import upload
 from tests.e2e.model_builders import save_sleepy_model, tar_model
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow.parquet as pq
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from tests.e2e.conftest import SLUG, upload, work_one
+from tests.pipeline import SLUG, upload, work_one
 
 
 def test_a_stock_sklearn_model_is_scored_and_its_ap_equals_sklearn(client, settings, role_headers, loaded, baseline_archive):

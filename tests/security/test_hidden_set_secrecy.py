@@ -8,7 +8,7 @@ import re
 import pyarrow.parquet as pq
 import pytest
 
-from tests.e2e.conftest import SLUG, upload, work_one
+from tests.pipeline import SLUG, upload, work_one
 
 
 @pytest.fixture

@@ -1,0 +1,62 @@
+import { Admin, CustomRoutes, Resource } from "react-admin";
+import { Route } from "react-router-dom";
+import EmojiEventsIcon from "@mui/icons-material/EmojiEvents";
+import ListAltIcon from "@mui/icons-material/ListAlt";
+import { authProvider } from "./api/authProvider";
+import { dataProvider } from "./api/dataProvider";
+import type { Role } from "./api/http";
+import { AuditList } from "./admin/Audit";
+import { DistrictCreate, DistrictList } from "./admin/Districts";
+import { QueuePage } from "./admin/QueuePage";
+import { TeamList } from "./admin/Teams";
+import { UserCreate, UserList } from "./admin/Users";
+import { ChallengeList } from "./challenges/ChallengeList";
+import { ChallengeShow } from "./challenges/ChallengeShow";
+import { i18nProvider } from "./i18n/i18nProvider";
+import { Layout } from "./layout/Layout";
+import { LoginPage } from "./layout/LoginPage";
+import { theme } from "./layout/theme";
+import { LeaderboardPage } from "./leaderboard/LeaderboardPage";
+import { DistrictUsePage } from "./registry/DistrictUsePage";
+import { RegistryPage } from "./registry/RegistryPage";
+import { SubmissionList } from "./submissions/SubmissionList";
+import { SubmissionShow } from "./submissions/SubmissionShow";
+import { UploadPage } from "./submissions/UploadPage";
+
+// react-admin's default hash router: deep links work with any static server,
+// and FastAPI's SPA fallback only ever has to serve index.html at "/".
+export function App() {
+  return (
+    <Admin
+      title="大比武"
+      dataProvider={dataProvider}
+      authProvider={authProvider}
+      i18nProvider={i18nProvider}
+      loginPage={LoginPage}
+      layout={Layout}
+      theme={theme}
+      requireAuth
+      disableTelemetry
+    >
+      {(role: Role | undefined) => (
+        <>
+          <Resource name="challenges" list={ChallengeList} show={ChallengeShow} icon={EmojiEventsIcon} />
+          {role !== "district" && <Resource name="submissions" list={SubmissionList} show={SubmissionShow} icon={ListAltIcon} />}
+          {role === "admin" && <Resource name="users" list={UserList} create={UserCreate} />}
+          {role === "admin" && <Resource name="teams" list={TeamList} />}
+          <Resource name="districts" list={role === "admin" ? DistrictList : undefined} create={role === "admin" ? DistrictCreate : undefined} />
+          {role === "admin" && <Resource name="audit" list={AuditList} />}
+          <CustomRoutes>
+            <Route path="/leaderboard" element={<LeaderboardPage />} />
+            <Route path="/leaderboard/:slug" element={<LeaderboardPage />} />
+            <Route path="/submit" element={<UploadPage />} />
+            <Route path="/submit/:slug" element={<UploadPage />} />
+            <Route path="/registry" element={<RegistryPage />} />
+            <Route path="/district-use" element={<DistrictUsePage />} />
+            <Route path="/admin/queue" element={<QueuePage />} />
+          </CustomRoutes>
+        </>
+      )}
+    </Admin>
+  );
+}

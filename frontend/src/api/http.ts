@@ -1,0 +1,135 @@
+import { HttpError } from "react-admin";
+
+export const API_BASE = "/api/v1";
+const TOKEN_KEY = "dabiwu.token";
+const ME_KEY = "dabiwu.me";
+
+export type Role = "admin" | "judge" | "team" | "district";
+
+export interface Me {
+  id: number;
+  username: string;
+  display_name: string;
+  role: Role;
+  team: { id: number; name: string } | null;
+  district: { id: number; code: string; name_zh: string; name_en: string } | null;
+}
+
+export const tokenStore = {
+  get: (): string | null => localStorage.getItem(TOKEN_KEY),
+  set: (token: string) => localStorage.setItem(TOKEN_KEY, token),
+  getMe: (): Me | null => {
+    const raw = localStorage.getItem(ME_KEY);
+    if (!raw) return null;
+    try {
+      return JSON.parse(raw) as Me;
+    } catch {
+      return null;
+    }
+  },
+  setMe: (me: Me) => localStorage.setItem(ME_KEY, JSON.stringify(me)),
+  clear: () => {
+    localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(ME_KEY);
+  },
+};
+
+/**
+ * A 401 means the token expired or was revoked. react-admin signs out on 401s from
+ * the dataProvider; pages that call the API directly land here, so do the same.
+ */
+export function signedOut(): void {
+  if (!tokenStore.get()) return;
+  tokenStore.clear();
+  if (!window.location.hash.startsWith("#/login")) window.location.hash = "#/login";
+}
+
+export function authHeaders(extra?: HeadersInit): Headers {
+  const headers = new Headers(extra);
+  const token = tokenStore.get();
+  if (token) headers.set("Authorization", `Bearer ${token}`);
+  return headers;
+}
+
+/**
+ * The API's error body is {"detail": "sentence"} or, for validation errors,
+ * {"detail": [{loc, msg, type}]}; turn either into one readable sentence.
+ */
+export function detailMessage(body: unknown, fallback: string): string {
+  if (body && typeof body === "object" && "detail" in body) {
+    const detail = (body as { detail: unknown }).detail;
+    if (typeof detail === "string" && detail) return detail;
+    if (Array.isArray(detail)) {
+      const parts = detail.map((d) => {
+        if (d && typeof d === "object") {
+          const item = d as { loc?: unknown[]; msg?: string };
+          const where = Array.isArray(item.loc) ? item.loc.filter((x) => x !== "body").join(".") : "";
+          return where ? `${where}: ${item.msg ?? ""}` : String(item.msg ?? "");
+        }
+        return String(d);
+      });
+      if (parts.length) return parts.join("; ");
+    }
+  }
+  return fallback;
+}
+
+async function parseBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export interface ApiResult<T> {
+  status: number;
+  headers: Headers;
+  json: T;
+}
+
+/**
+ * fetch() under /api/v1 with the bearer token. Non-2xx answers throw
+ * react-admin's HttpError carrying the API's `detail` sentence, so that
+ * authProvider.checkError sees the status and notifications show the sentence.
+ */
+export async function apiFetch<T = unknown>(path: string, init: RequestInit = {}): Promise<ApiResult<T>> {
+  const headers = authHeaders(init.headers);
+  if (!headers.has("Accept")) headers.set("Accept", "application/json");
+  if (init.body && typeof init.body === "string" && !headers.has("Content-Type")) {
+    headers.set("Content-Type", "application/json");
+  }
+  let response: Response;
+  try {
+    response = await fetch(`${API_BASE}${path}`, { ...init, headers });
+  } catch (err) {
+    throw new HttpError(`Network error: the server could not be reached (${String(err)}). Check your connection and retry.`, 0);
+  }
+  const body = await parseBody(response);
+  if (response.status === 401) signedOut();
+  if (!response.ok) {
+    const fallback = `${response.status} ${response.statusText || "error"}`;
+    throw new HttpError(detailMessage(body, fallback), response.status, body);
+  }
+  return { status: response.status, headers: response.headers, json: body as T };
+}
+
+export const apiGet = async <T,>(path: string): Promise<T> => (await apiFetch<T>(path)).json;
+
+export const apiPost = async <T,>(path: string, payload: unknown): Promise<T> =>
+  (await apiFetch<T>(path, { method: "POST", body: JSON.stringify(payload) })).json;
+
+export function errorStatus(error: unknown): number | undefined {
+  if (error && typeof error === "object" && "status" in error) {
+    const status = (error as { status: unknown }).status;
+    return typeof status === "number" ? status : undefined;
+  }
+  return undefined;
+}
+
+export function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -46,11 +46,19 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/challenges/{slug}/reviews"): STAFF,
     ("GET", "/api/v1/challenges/{slug}/final-ranking"): ALL,
     ("POST", "/api/v1/submissions/{submission_id}/disqualify"): STAFF,
-    ("POST", "/api/v1/challenges/{slug}/finalize"): {"admin"},
+    ("POST", "/api/v1/challenges/{slug}/finalize"): {"admin"},  # and a judge flagged head judge
     ("POST", "/api/v1/teams"): {"team"},
     ("POST", "/api/v1/teams/join"): {"team"},
     ("POST", "/api/v1/teams/leave"): {"team"},
-    ("POST", "/api/v1/teams/merge"): {"team"},  # and a judge flagged head judge
+    ("POST", "/api/v1/teams/merge"): {"team"},
+    ("POST", "/api/v1/submissions/{submission_id}/promote"): STAFF,
+    ("GET", "/api/v1/submissions/{submission_id}/promotion-gates"): STAFF,
+    ("POST", "/api/v1/registry/{slug}/versions/{version}/delist"): STAFF,
+    ("GET", "/api/v1/registry/models"): STAFF | {"district"},
+    ("GET", "/api/v1/registry/models/{slug}/versions/{version}"): STAFF | {"district"},
+    ("POST", "/api/v1/registry/pulls"): STAFF | {"district"},
+    ("POST", "/api/v1/registry/{slug}/outcomes"): {"district"},
+    ("POST", "/api/v1/registry/{slug}/outcomes.csv"): {"district"},
 }
 
 PATH_VALUES = {"slug": "medical-insurance-recovery", "submission_id": "0" * 32, "token_id": "999999"}

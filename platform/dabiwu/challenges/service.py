@@ -101,6 +101,7 @@ def _generate_dataset(
     is_public = split_public_private(
         test, group_column=group_col, label_column=label_col, public_fraction=0.3, seed=hidden_seed
     )
+    _require_positives(test[label_col].to_numpy(), is_public, slug=bundle.slug)
     features = test.drop(columns=[label_col]).reset_index(drop=True)
     labels = pd.DataFrame(
         {
@@ -146,6 +147,18 @@ def _generate_dataset(
     session.flush()
     log.info("loaded challenge %s version %s: %d train, %d test rows", bundle.slug, bundle.version, len(train), len(test))
     return dataset
+
+
+def _require_positives(labels, is_public, *, slug: str) -> None:
+    """Average precision is undefined on a split without leads; refuse such a set at load time."""
+    for name, part in (("public", labels[is_public]), ("private", labels[~is_public])):
+        if part.sum() == 0:
+            from dabiwu.challenges.bundle import BundleError
+
+            raise BundleError(
+                f"challenges/{slug}/challenge.yaml: field 'data.test_rows': the {name} test split has no positive "
+                "label, so no metric can be computed. Raise data.test_rows."
+            )
 
 
 def bundled_challenge_paths(root: Path) -> list[Path]:

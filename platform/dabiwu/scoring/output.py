@@ -1,0 +1,164 @@
+"""Turn what a model's `predict` returned into one float64 lead score per feature row, or refuse it.
+
+The table comes from untrusted code (the sandbox child writes it), so nothing in it is taken on
+faith: its shape, types and values are checked, and every refusal says which rule was broken and
+how to fix the model.  Accepted forms (CONTRACT.md, "Models"):
+
+- one column (a 1-D array or Series; the child names it e.g. "score" or "0"): taken as is;
+- any table with a column named `score`: that column is taken, the others are ignored;
+- two columns (a probability array, columns "0" and "1"): the second one, P(lead), is taken.
+
+Rows are matched to the features by position: the child predicts on the features file in its
+order, so row i of the predictions is the score of row i of the features.  An index or id column
+in the output is not used for alignment.
+
+Booleans are refused, not cast to 0/1: a True/False output nearly always means the team called
+`predict` where it meant `predict_proba`, and a two-level score makes AP and top-k meaningless.
+A team that really wants 0/1 scores can return them as numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+class BadOutput(ValueError):
+    """The model's predictions break a rule of the output contract.
+
+    `rule` is a stable code (empty, wrong_length, not_numeric, not_finite, ambiguous_columns) for
+    programs; `str(error)` is the English message for the team; `message_zh` the Chinese one.
+    """
+
+    def __init__(self, rule: str, message_en: str, message_zh: str):
+        super().__init__(f"{message_en} [rule: {rule}]")
+        self.rule = rule
+        self.message_en = message_en
+        self.message_zh = message_zh
+
+    def __reduce__(self):  # survive pickling (e.g. a Celery result) with all three fields
+        return (type(self), (self.rule, self.message_en, self.message_zh))
+
+
+_CONTRACT_EN = (
+    "predict() must return one score per row: a 1-D array, a DataFrame with a 'score' column, "
+    "or a 2-column predict_proba array"
+)
+_CONTRACT_ZH = "predict() 须对每行返回一个分数：一维数组、含 'score' 列的 DataFrame，或两列的 predict_proba 概率数组"
+
+
+def normalise_predictions(table: pa.Table | pd.DataFrame, *, n_rows: int) -> np.ndarray:
+    """The lead scores in `table` as a float64 array of length `n_rows`, or BadOutput.
+
+    A pandas Series or a 1-D/2-D numpy array (predict's raw return) is accepted too, as the
+    one-column or the "0", "1", ... table it would be written as.
+    """
+    name, column = _pick_column(_as_table(table), n_rows=n_rows)
+    if len(column) != n_rows:
+        raise BadOutput(
+            "wrong_length",
+            f"The predictions have {len(column)} rows but the test features have {n_rows}. "
+            f"{_CONTRACT_EN}, in the input's order; do not drop, filter, deduplicate or add rows.",
+            f"预测结果有 {len(column)} 行，而测试特征有 {n_rows} 行。{_CONTRACT_ZH}，且顺序与输入一致；不要删除、筛选、去重或增加行。",
+        )
+    scores = _as_float64(name, column)
+    bad = ~np.isfinite(scores)
+    if bad.any():
+        first = int(np.argmax(bad))
+        raise BadOutput(
+            "not_finite",
+            f"{int(bad.sum())} of {n_rows} scores in column '{name}' are missing, NaN or infinite "
+            f"(the first at row {first}). Every row needs a finite number: impute missing features "
+            "inside the model (e.g. a SimpleImputer in the pipeline) and clip extreme values.",
+            f"列 '{name}' 中有 {int(bad.sum())}/{n_rows} 个分数为空、NaN 或无穷大（第一个在第 {first} 行）。"
+            "每一行都需要一个有限数值：请在模型内部填补缺失特征（如在管道中加入 SimpleImputer）并截断极端值。",
+        )
+    return scores
+
+
+def _as_table(value) -> pa.Table | pd.DataFrame:
+    if isinstance(value, (pa.Table, pd.DataFrame)):
+        return value
+    if isinstance(value, pd.Series):
+        return value.to_frame(name="score" if value.name is None else value.name)
+    if isinstance(value, np.ndarray) and value.ndim in (1, 2):
+        return pd.DataFrame(value.reshape(value.shape[0], -1) if value.ndim == 2 else {"score": value})
+    raise TypeError(f"normalise_predictions takes a pyarrow Table or a pandas DataFrame, not {type(value).__name__}.")
+
+
+def _pick_column(table: pa.Table | pd.DataFrame, *, n_rows: int) -> tuple[str, pa.ChunkedArray | pd.Series]:
+    if isinstance(table, pa.Table):
+        names = [str(name) for name in table.column_names]
+        columns = [table.column(i) for i in range(table.num_columns)]
+        rows = table.num_rows
+    else:
+        names = [str(name) for name in table.columns]
+        columns = [table.iloc[:, i] for i in range(table.shape[1])]
+        rows = table.shape[0]
+    if not columns or (rows == 0 and n_rows > 0):
+        raise BadOutput(
+            "empty",
+            f"The model returned no predictions ({len(columns)} columns, {rows} rows). {_CONTRACT_EN}.",
+            f"模型没有返回任何预测（{len(columns)} 列，{rows} 行）。{_CONTRACT_ZH}。",
+        )
+    if "score" in names:
+        if names.count("score") > 1:
+            raise BadOutput(
+                "ambiguous_columns",
+                "The predictions have more than one column named 'score'. Return exactly one 'score' column.",
+                "预测结果中有多个名为 'score' 的列。请只返回一个 'score' 列。",
+            )
+        index = names.index("score")
+        return "score", columns[index]
+    if len(columns) == 1:
+        return names[0], columns[0]
+    if len(columns) == 2:
+        return names[1], columns[1]  # predict_proba: column 1 is P(lead)
+    shown = ", ".join(repr(name) for name in names[:8]) + (", ..." if len(names) > 8 else "")
+    raise BadOutput(
+        "ambiguous_columns",
+        f"The predictions have {len(columns)} columns ({shown}) and none is named 'score', so the "
+        "lead score cannot be told apart. Name the score column 'score', or return only the score.",
+        f"预测结果有 {len(columns)} 列（{shown}），且没有名为 'score' 的列，无法确定哪一列是线索分数。"
+        "请将分数列命名为 'score'，或只返回分数。",
+    )
+
+
+def _as_float64(name: str, column: pa.ChunkedArray | pd.Series) -> np.ndarray:
+    if isinstance(column, pd.Series):
+        return _series_as_float64(name, column)
+    kind = column.type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        # nulls become NaN and are reported as not_finite
+        return np.asarray(pc.cast(column, pa.float64()).to_numpy(), dtype=np.float64)
+    if pa.types.is_null(kind):
+        return np.full(len(column), np.nan)
+    raise _not_numeric(name, str(kind))
+
+
+def _series_as_float64(name: str, column: pd.Series) -> np.ndarray:
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        raise _not_numeric(name, str(dtype))
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    if dtype == object:
+        # object columns pass only if every value is a plain number (or missing)
+        inferred = pd.api.types.infer_dtype(column, skipna=True)
+        if inferred in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
+            return pd.to_numeric(column, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+        raise _not_numeric(name, f"object ({inferred})")
+    raise _not_numeric(name, str(dtype))
+
+
+def _not_numeric(name: str, kind: str) -> BadOutput:
+    return BadOutput(
+        "not_numeric",
+        f"Column '{name}' of the predictions holds {kind} values, not numbers. A lead score is a "
+        "number, higher meaning more likely a lead: return predict_proba(X)[:, 1] (or a decision "
+        "score) as floats, not class labels, booleans or strings.",
+        f"预测结果的列 '{name}' 是 {kind} 类型，不是数值。线索分数须为数值，越大越可能是线索："
+        "请返回浮点数形式的 predict_proba(X)[:, 1]（或决策分数），不要返回类别标签、布尔值或字符串。",
+    )

@@ -52,6 +52,18 @@ def test_a_stock_sklearn_model_is_scored_and_its_ap_equals_sklearn(client, setti
     board = client.get(f"/api/v1/challenges/{SLUG}/leaderboard", headers=role_headers["district"]).json()
     assert board[0]["submission_id"] == body["id"] and board[0]["score"] == scored["public_score"]
 
+    # Server-sent events: the stream reports the terminal status and ends.
+    with client.stream("GET", f"/api/v1/submissions/{body['id']}/events", headers=team) as events:
+        assert events.headers["content-type"].startswith("text/event-stream")
+        text = "".join(events.iter_text())
+    assert "event: status" in text and '"status": "scored"' in text
+
+    # A rescore from the stored predictions makes a new version with the same numbers; nothing turns N/A.
+    rescored = client.post(f"/api/v1/challenges/{SLUG}/rescore", headers=role_headers["admin"])
+    assert rescored.status_code == 200 and rescored.json()["outcomes"] == {"rescored": 1}
+    again = client.get(f"/api/v1/submissions/{body['id']}", headers=team).json()
+    assert again["score_version"] == 2 and again["public_score"] == scored["public_score"]
+
 
 def test_refused_upload_costs_no_quota_and_leaves_no_blob(client, settings, role_headers, loaded, tmp_path):
     from dabiwu.storage_access import store_for

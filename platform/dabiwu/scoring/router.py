@@ -1,0 +1,37 @@
+"""Admin rescoring of one submission or a whole challenge."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fastapi import APIRouter, HTTPException, Request, status
+from sqlalchemy import select
+
+from dabiwu.challenges.router import challenge_or_404
+from dabiwu.db.models import Submission
+from dabiwu.deps import AdminUser, SessionDep
+from dabiwu.scoring.rescore import rescore_submission
+
+router = APIRouter(tags=["scoring"])
+
+
+@router.post("/submissions/{submission_id}/rescore")
+def rescore_one(submission_id: str, request: Request, admin: AdminUser, session: SessionDep) -> dict:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No submission '{submission_id}'.")
+    outcome = rescore_submission(session, store=request.app.state.store, submission=submission, actor=admin)
+    session.commit()
+    return {"id": submission_id, "outcome": outcome}
+
+
+@router.post("/challenges/{slug}/rescore")
+def rescore_challenge(slug: str, request: Request, admin: AdminUser, session: SessionDep) -> dict:
+    challenge = challenge_or_404(session, slug)
+    outcomes: Counter[str] = Counter()
+    ids = session.scalars(select(Submission.id).where(Submission.challenge_id == challenge.id)).all()
+    for submission_id in ids:
+        submission = session.get(Submission, submission_id)
+        outcomes[rescore_submission(session, store=request.app.state.store, submission=submission, actor=admin)] += 1
+        session.commit()
+    return {"challenge": slug, "outcomes": dict(outcomes)}

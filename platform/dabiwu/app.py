@@ -19,6 +19,7 @@ from dabiwu.db.session import get_sessionmaker
 from dabiwu.errors import install_error_handlers
 from dabiwu.frontend import mount_frontend
 from dabiwu.observability import Metrics, RequestContextMiddleware, configure_logging
+from dabiwu.registry_mount import mount_mlflow
 from dabiwu.settings import Settings, get_settings
 from dabiwu.storage_access import store_for
 
@@ -32,11 +33,13 @@ def api_router() -> APIRouter:
     from dabiwu.executors.router import router as queue_router
     from dabiwu.judging.router import router as judging_router
     from dabiwu.leaderboards.router import router as leaderboards_router
+    from dabiwu.scoring.router import router as scoring_router
     from dabiwu.submissions.router import router as submissions_router
+    from models_registry.router import router as registry_router
 
     router = APIRouter(prefix=API_PREFIX)
     routers = (auth_router, users_router, audit_router, challenges_router, submissions_router, leaderboards_router,
-               queue_router, judging_router, teams_router)
+               queue_router, judging_router, teams_router, scoring_router, registry_router)
     for sub in routers:
         router.include_router(sub)
     return router
@@ -80,6 +83,7 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = False)
     install_error_handlers(app)
     app.include_router(api_router())
     _add_health_routes(app)
+    mount_mlflow(app, settings)  # before the web UI's catch-all route
     mount_frontend(app)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app

@@ -41,7 +41,12 @@ def register_server_commands(app: typer.Typer) -> None:
 
             accounts = seed_demo(settings, challenges_root=BUNDLED_CHALLENGES)
             _print_accounts(settings, accounts)
-        app_instance = create_app(settings, start_workers=workers and settings.executor == "local")
+        # With Celery the executor is the broker client and the reaper, not workers: the api always needs it.
+        app_instance = create_app(settings, start_workers=workers or settings.executor == "celery")
+        if demo and workers:
+            from dabiwu.demo_submissions import start_demo_activity
+
+            start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES)
         uvicorn.run(app_instance, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
     @app.command()

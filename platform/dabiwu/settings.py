@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     job_lease_seconds: int = 60
     job_max_attempts: int = 3
     mlflow_allowed_hosts: str = "127.0.0.1,localhost"
+    # The shared registry's own database (MLflow manages its schema, so it never shares ours).
+    # Default: SQLite at DABIWU_HOME/mlflow/mlflow.db; with PostgreSQL, point it at a second
+    # database on the same server, e.g. postgresql+psycopg://user@host/dabiwu_mlflow.
+    mlflow_database_url: str | None = None
+    # Serve the MLflow server at /mlflow.  Off only for API tests that never touch the registry.
+    mlflow_enabled: bool = True
     log_json: bool = True
 
     @model_validator(mode="after")
@@ -65,6 +71,18 @@ class Settings(BaseSettings):
     @property
     def mlflow_dir(self) -> Path:
         return self.home_dir / "mlflow"
+
+    @property
+    def resolved_mlflow_database_url(self) -> str:
+        return self.mlflow_database_url or f"sqlite:///{self.mlflow_dir / 'mlflow.db'}"
+
+    @property
+    def mlflow_artifact_destination(self) -> str:
+        """Where the registry's files live: beside the platform's objects (s3://bucket/prefix/mlflow)."""
+        storage = self.resolved_storage_url
+        if storage.startswith("s3://"):
+            return storage.rstrip("/") + "/mlflow"
+        return str(self.mlflow_dir / "artifacts")
 
 
 @lru_cache

@@ -51,6 +51,8 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/teams/join"): {"team"},
     ("POST", "/api/v1/teams/leave"): {"team"},
     ("POST", "/api/v1/teams/merge"): {"team"},
+    ("POST", "/api/v1/submissions/{submission_id}/rescore"): {"admin"},
+    ("POST", "/api/v1/challenges/{slug}/rescore"): {"admin"},
     ("POST", "/api/v1/submissions/{submission_id}/promote"): STAFF,
     ("GET", "/api/v1/submissions/{submission_id}/promotion-gates"): STAFF,
     ("POST", "/api/v1/registry/{slug}/versions/{version}/delist"): STAFF,
@@ -61,7 +63,7 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/registry/{slug}/outcomes.csv"): {"district"},
 }
 
-PATH_VALUES = {"slug": "medical-insurance-recovery", "submission_id": "0" * 32, "token_id": "999999"}
+PATH_VALUES = {"slug": "medical-insurance-recovery", "submission_id": "0" * 32, "token_id": "999999", "version": "1"}
 
 
 def openapi_routes(client) -> list[tuple[str, str]]:

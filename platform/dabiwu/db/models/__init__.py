@@ -4,6 +4,7 @@ from dabiwu.db.models.accounts import ApiToken, District, Team, User
 from dabiwu.db.models.audit import AuditEvent
 from dabiwu.db.models.challenges import Challenge, DatasetVersion
 from dabiwu.db.models.judging import BoardSnapshot, Review
+from dabiwu.db.models.registry import LeadOutcome, ModelPull, RegistryListing
 from dabiwu.db.models.submissions import Job, QuotaUsage, Score, Submission, WorkerHeartbeat
 
 __all__ = [
@@ -14,7 +15,10 @@ __all__ = [
     "DatasetVersion",
     "District",
     "Job",
+    "LeadOutcome",
+    "ModelPull",
     "QuotaUsage",
+    "RegistryListing",
     "Review",
     "Score",
     "Submission",

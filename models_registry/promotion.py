@@ -1,0 +1,401 @@
+"""Promotion (上架) and delisting: the gates, the copy into MLflow, the champion alias, the audit log.
+
+A promotion never loads the model.  The archive the team uploaded is fetched from the object store,
+unpacked with the same hostile-archive rules as intake, and its files are copied into a run of the
+registry; the model version is created from those files.  The gates are computed from the
+predictions kept at scoring time (no model runs here either).
+
+Ordering: the listing row is flushed, MLflow is written, and the caller commits.  If MLflow fails,
+nothing is committed (an orphaned run may remain in MLflow, unreferenced).  If the commit fails
+after MLflow was written, the new version exists in MLflow without a listing: platform views show
+only listings, and the next promotion or delisting re-points `champion` from the listings.
+Callers hold PROMOTION_LOCK from before `promote`/`delist` until after the commit, so two
+promotions in one process can never both take the last free place; on PostgreSQL the challenge row
+is also locked (SELECT ... FOR UPDATE) for the same reason across processes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dabiwu.audit.service import record
+from dabiwu.db.base import utcnow
+from dabiwu.db.models import Challenge, DatasetVersion, RegistryListing, Score, Submission, User
+from dabiwu.scoring.metrics import scale_k
+from dabiwu.storage import ObjectStore
+from dabiwu.submissions.archive import safe_extract
+from dabiwu.submissions.errors import IntakeError
+from models_registry.gates import GateReport, evaluate_gates
+from models_registry.mlflow_adapter import CHAMPION, RegistryBackend
+from models_registry.model_card import build_model_card
+from models_registry.pulls import folder_sha256
+
+PROMOTION_LOCK = threading.Lock()
+DEFAULT_GATES = {"min_primary": None, "min_worst_district": None, "min_novelty": 0.02, "max_listed": 5}
+
+
+@dataclass
+class Refusal(Exception):
+    """A promotion or delisting that cannot go ahead; `message_en` says what to do instead."""
+
+    status: int
+    code: str
+    message_en: str
+    message_zh: str
+    gates: dict[str, Any] | None = field(default=None)
+
+    def __str__(self) -> str:
+        return self.message_en
+
+
+@dataclass(frozen=True)
+class Promoted:
+    listing: RegistryListing
+    champion_version: int | None
+
+
+def gate_settings(challenge: Challenge) -> dict[str, Any]:
+    gates = {**DEFAULT_GATES, **(challenge.spec.get("promotion") or {})}
+    gates.setdefault("primary", (challenge.spec.get("metric") or {}).get("primary"))
+    return gates
+
+
+def listed_versions(session: Session, *, challenge_id: int) -> list[RegistryListing]:
+    return list(
+        session.scalars(
+            select(RegistryListing)
+            .where(RegistryListing.challenge_id == challenge_id, RegistryListing.listed.is_(True))
+            .order_by(RegistryListing.version)
+        )
+    )
+
+
+def latest_score(session: Session, *, submission_id: str) -> Score | None:
+    return session.scalar(
+        select(Score).where(Score.submission_id == submission_id).order_by(Score.version.desc()).limit(1)
+    )
+
+
+# -- gates ---------------------------------------------------------------------------------
+
+
+def check_gates(session: Session, *, store: ObjectStore, challenge: Challenge, score: Score) -> GateReport:
+    """The gate report of `score` against the versions listed now, on the private split."""
+    dataset = session.get(DatasetVersion, score.dataset_id)
+    labels = _read_parquet(store, dataset.test_labels_key)
+    id_column = challenge.spec["id_column"]
+    private = labels[~labels["is_public"].astype(bool)].reset_index(drop=True)
+    ids = private[id_column].astype(str)
+    candidate = _aligned_scores(store, score.predictions_key, ids)
+    if candidate is None:
+        raise Refusal(
+            409, "PREDICTIONS_MISSING",
+            "The submission's kept predictions do not cover the hidden test set it was scored on; "
+            "rescore it, then promote it again.",
+            "该提交保存的预测结果未覆盖其评测所用的隐藏测试集；请重新评分后再上架。",
+        )
+    listings = listed_versions(session, challenge_id=challenge.id)
+    listed, skipped = [], []
+    for listing in listings:
+        listed_score = session.get(Score, listing.score_id)
+        scores = _aligned_scores(store, listed_score.predictions_key, ids) if listed_score else None
+        if scores is None:
+            skipped.append(listing.version)  # scored on another dataset version: no common rows
+            continue
+        listed.append({"name": listing.registered_model, "version": listing.version, "scores": scores})
+    metrics = score.metrics
+    k = int((metrics.get("private") or {}).get("k") or scale_k(
+        int(metrics.get("k", 100)), part=len(private), whole=len(labels)
+    ))
+    report = evaluate_gates(
+        candidate=metrics,
+        candidate_scores=candidate,
+        listed=listed,
+        y_true=private["label"].to_numpy().astype(int),
+        groups=private["group"].astype(str).to_numpy(),
+        k=k,
+        gates=gate_settings(challenge),
+        n_listed=len(listings),
+    )
+    if skipped:
+        report.novelty["not_compared"] = skipped
+    return report
+
+
+def _read_parquet(store: ObjectStore, key: str) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(store.read_bytes(key)))
+
+
+def _aligned_scores(store: ObjectStore, key: str, ids: pd.Series) -> np.ndarray | None:
+    """The kept scores in the order of `ids`, or None if some id has no score."""
+    predictions = _read_parquet(store, key)
+    by_id = pd.Series(predictions["score"].to_numpy(dtype=np.float64), index=predictions["id"].astype(str))
+    by_id = by_id[~by_id.index.duplicated()]
+    aligned = by_id.reindex(ids.to_numpy())
+    if aligned.isna().any():
+        return None
+    return aligned.to_numpy(dtype=np.float64)
+
+
+def _refuse_on(report: GateReport) -> None:
+    failures = report.failures()
+    if not failures:
+        return
+    full = any(check["name"] == "capacity" for check in failures)
+    raise Refusal(
+        409 if full else 422,
+        "REGISTRY_FULL" if full else "GATE_FAILED",
+        " ".join(check["message_en"] for check in failures),
+        "".join(check["message_zh"] for check in failures),
+        gates=report.to_dict(),
+    )
+
+
+# -- promote -------------------------------------------------------------------------------
+
+
+def promote(
+    session: Session,
+    *,
+    store: ObjectStore,
+    backend: RegistryBackend,
+    submission_id: str,
+    actor: User,
+    reason: str | None,
+    override: bool,
+    scratch_root: Path,
+) -> Promoted:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise Refusal(404, "NOT_FOUND", f"No submission {submission_id}.", f"没有编号为 {submission_id} 的提交。")
+    challenge = session.scalar(select(Challenge).where(Challenge.id == submission.challenge_id).with_for_update())
+    reason = (reason or "").strip() or None
+    _check_promotable(session, submission=submission, challenge=challenge, reason=reason, override=override)
+    score = latest_score(session, submission_id=submission.id)
+    report = check_gates(session, store=store, challenge=challenge, score=score)
+    _refuse_on(report)
+
+    workdir = Path(scratch_root) / f"promote-{uuid.uuid4().hex}"
+    try:
+        model_dir, flavors = _unpack(store=store, submission=submission, workdir=workdir)
+        checksum = folder_sha256(model_dir)
+        card = _card(challenge=challenge, submission=submission, score=score, checksum=checksum, actor=actor,
+                     reason=reason, override=override and challenge.finalized_at is None, report=report,
+                     flavors=flavors)
+        tags = _version_tags(session, challenge=challenge, submission=submission, score=score, checksum=checksum,
+                             actor=actor, reason=reason)
+        logged = backend.log_folder_run(
+            experiment=f"dabiwu/{challenge.slug}",
+            run_name=f"{submission.team.name} {submission.id[:8]}",
+            model_dir=model_dir,
+            files={"model_card.md": card, "gate_report.json": json.dumps(report.to_dict(), ensure_ascii=False, indent=2)},
+            tags={"dabiwu.submission_id": submission.id, "dabiwu.team": submission.team.name},
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    backend.ensure_registered_model(name=challenge.slug, description=f"{challenge.title_zh} · {challenge.title_en}")
+    version = backend.create_version(
+        name=challenge.slug, source=logged.source, run_id=logged.run_id, tags=tags, description=card
+    )
+    listing = RegistryListing(
+        challenge_id=challenge.id,
+        submission_id=submission.id,
+        score_id=score.id,
+        team_id=submission.team_id,
+        registered_model=challenge.slug,
+        version=version,
+        run_id=logged.run_id,
+        model_sha256=checksum,
+        public_score=score.public_score,
+        private_score=score.private_score,
+        override=bool(override and challenge.finalized_at is None),
+        reason=reason,
+        gate_report=report.to_dict(),
+        model_card=card,
+        promoted_by=actor.id,
+    )
+    session.add(listing)
+    session.flush()
+    champion = repoint_champion(session, backend=backend, challenge=challenge)
+    record(
+        session, actor=actor, action="registry.promote", object_type="submission", object_id=submission.id,
+        detail={"registered_model": challenge.slug, "version": version, "reason": reason, "override": listing.override,
+                "model_sha256": checksum, "champion": champion},
+    )
+    return Promoted(listing=listing, champion_version=champion)
+
+
+def _check_promotable(
+    session: Session, *, submission: Submission, challenge: Challenge, reason: str | None, override: bool
+) -> None:
+    if submission.status != "scored" or latest_score(session, submission_id=submission.id) is None:
+        raise Refusal(
+            409, "NOT_SCORED",
+            f"Submission {submission.id} is {submission.status}, not scored: only a scored submission can be promoted.",
+            f"提交 {submission.id} 的状态为 {submission.status}，尚未评分：只有已评分的提交才能上架。",
+        )
+    if submission.disqualified_reason:
+        raise Refusal(
+            409, "DISQUALIFIED",
+            f"Submission {submission.id} was disqualified ({submission.disqualified_reason}); it cannot be promoted.",
+            f"提交 {submission.id} 已被取消资格（{submission.disqualified_reason}），不能上架。",
+        )
+    if challenge.finalized_at is None:
+        if not override:
+            raise Refusal(
+                409, "NOT_FINALIZED",
+                f"The challenge {challenge.slug} is not finalized yet: finalize it first, or send "
+                '{"override": true, "reason": "..."} to list this model before the final ranking.',
+                f"赛题 {challenge.slug} 尚未定榜：请先定榜，或以 override=true 并填写理由提前上架。",
+            )
+        if not reason:
+            raise Refusal(
+                422, "REASON_REQUIRED",
+                "Listing before the challenge is finalized needs a reason: send a non-empty \"reason\".",
+                "定榜前提前上架须填写理由（reason 不能为空）。",
+            )
+    already = session.scalar(
+        select(RegistryListing).where(RegistryListing.submission_id == submission.id, RegistryListing.listed.is_(True))
+    )
+    if already is not None:
+        raise Refusal(
+            409, "ALREADY_LISTED",
+            f"Submission {submission.id} is already listed as {already.registered_model} version {already.version}.",
+            f"提交 {submission.id} 已作为 {already.registered_model} 第 {already.version} 版上架。",
+        )
+
+
+def _unpack(*, store: ObjectStore, submission: Submission, workdir: Path) -> tuple[Path, list[str]]:
+    """The model folder as plain files (links materialised), and its flavors read from MLmodel."""
+    import yaml
+
+    workdir.mkdir(parents=True)
+    archive = workdir / "model.archive"
+    store.get_to_path(submission.blob_key, archive)
+    try:
+        extracted = safe_extract(archive_path=archive, dest=workdir / "extracted")
+    except IntakeError as exc:
+        raise Refusal(409, "ARCHIVE_UNREADABLE", f"The stored model archive cannot be unpacked: {exc}",
+                      f"无法解开已保存的模型压缩包：{exc}") from exc
+    archive.unlink()
+    staged = workdir / "model"
+    # copytree follows links: the registry gets plain files, so what is downloaded is what was hashed
+    shutil.copytree(extracted, staged, symlinks=False, ignore=shutil.ignore_patterns("__pycache__"))
+    try:
+        mlmodel = yaml.safe_load((staged / "MLmodel").read_text(encoding="utf-8")) or {}
+        flavors = sorted((mlmodel.get("flavors") or {}).keys())
+    except (OSError, yaml.YAMLError):
+        flavors = []
+    return staged, flavors
+
+
+def _version_tags(
+    session: Session, *, challenge: Challenge, submission: Submission, score: Score, checksum: str, actor: User,
+    reason: str | None,
+) -> dict[str, str]:
+    dataset = session.get(DatasetVersion, score.dataset_id)
+    private = score.metrics.get("private") or {}
+    primary = score.metrics.get("primary", "average_precision")
+    worst = (private.get("worst_district") or {}).get(primary) or {}
+    return {
+        "team": submission.team.name,
+        "contest": challenge.slug,
+        "submission_id": submission.id,
+        "dataset_version": f"{dataset.bundle_version} (#{dataset.id})",
+        "dataset_sha256": score.dataset_sha256,
+        "primary_metric": primary,
+        "public_score": f"{score.public_score:.6f}",
+        "public_ci": _ci(score.public_ci_low, score.public_ci_high),
+        "private_score": f"{score.private_score:.6f}",
+        "private_ci": _ci(score.private_ci_low, score.private_ci_high),
+        "worst_district": str(worst.get("district", "")),
+        "worst_district_score": "" if worst.get("value") is None else f"{worst['value']:.6f}",
+        "scorer_version": score.scorer_version,
+        "model_sha256": checksum,
+        "archive_sha256": submission.sha256 or "",
+        "approved_by": actor.username,
+        "reason": reason or "",
+        "listed": "true",
+    }
+
+
+def _ci(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"[{low:.6f}, {high:.6f}]"
+
+
+def _card(*, challenge: Challenge, submission: Submission, score: Score, checksum: str, actor: User,
+          reason: str | None, override: bool, report: GateReport, flavors: list[str]) -> str:
+    spec = challenge.spec
+    return build_model_card(
+        challenge_slug=challenge.slug,
+        title_zh=challenge.title_zh,
+        title_en=challenge.title_en,
+        description_zh=str(spec.get("description_zh", "")).strip(),
+        description_en=str(spec.get("description_en", "")).strip(),
+        team=submission.team.name,
+        submission_id=submission.id,
+        metrics=score.metrics,
+        scorer_version=score.scorer_version,
+        dataset_sha256=score.dataset_sha256,
+        model_sha256=checksum,
+        approved_by=actor.display_name or actor.username,
+        reason=reason,
+        override=override,
+        gate_checks=report.checks,
+        flavors=flavors,
+    )
+
+
+# -- champion and delisting ----------------------------------------------------------------
+
+
+def repoint_champion(session: Session, *, backend: RegistryBackend, challenge: Challenge) -> int | None:
+    """`champion` -> the listed version with the best private score (the earlier one on a tie)."""
+    best = session.scalar(
+        select(RegistryListing)
+        .where(RegistryListing.challenge_id == challenge.id, RegistryListing.listed.is_(True))
+        .order_by(RegistryListing.private_score.desc(), RegistryListing.version)
+        .limit(1)
+    )
+    version = best.version if best is not None else None
+    backend.point_alias(name=challenge.slug, alias=CHAMPION, version=version)
+    return version
+
+
+def delist(
+    session: Session, *, backend: RegistryBackend, slug: str, version: int, actor: User, reason: str | None
+) -> tuple[RegistryListing, int | None]:
+    challenge = session.scalar(select(Challenge).where(Challenge.slug == slug).with_for_update())
+    listing = None
+    if challenge is not None:
+        listing = session.scalar(
+            select(RegistryListing).where(RegistryListing.challenge_id == challenge.id, RegistryListing.version == version)
+        )
+    if listing is None:
+        raise Refusal(404, "NOT_FOUND", f"{slug} has no registry version {version}.", f"{slug} 没有第 {version} 版。")
+    if not listing.listed:
+        raise Refusal(409, "NOT_LISTED", f"{slug} version {version} is already delisted.", f"{slug} 第 {version} 版已下架。")
+    listing.listed = False
+    listing.delisted_at = utcnow()
+    listing.delisted_by = actor.id
+    listing.delist_reason = (reason or "").strip() or None
+    session.flush()
+    backend.set_version_tag(name=slug, version=version, key="listed", value="false")
+    champion = repoint_champion(session, backend=backend, challenge=challenge)
+    record(
+        session, actor=actor, action="registry.delist", object_type="registry_version", object_id=f"{slug}/{version}",
+        detail={"reason": listing.delist_reason, "champion": champion},
+    )
+    return listing, champion

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class PromoteIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+    # Before finalize only; never skips the gates.
+    override: bool = False
+
+
+class PromoteOut(BaseModel):
+    registered_model: str
+    version: int
+    # "champion" when this version now holds it, else None.
+    alias: str | None
+    champion_version: int | None
+    model_sha256: str
+    gates: dict[str, Any]
+
+
+class DelistIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class DelistOut(BaseModel):
+    registered_model: str
+    version: int
+    listed: bool
+    champion_version: int | None
+
+
+class PullIn(BaseModel):
+    registered_model: str = Field(min_length=1, max_length=128)
+    version: int = Field(ge=1)
+
+
+class PullOut(BaseModel):
+    id: int
+    registered_model: str
+    version: int
+    pulled_at: datetime
+
+
+class OutcomeIn(BaseModel):
+    lead_id: str
+    version: int | str
+    outcome: str
+    note: str = ""
+
+
+class OutcomesResult(BaseModel):
+    received: int
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+class Adoption(BaseModel):
+    districts: list[str]  # codes of the districts that pulled this version
+    pulls: int
+    leads_reported: int
+    cases_made: int
+
+
+class VersionSummary(BaseModel):
+    registered_model: str
+    version: int
+    listed: bool
+    is_champion: bool
+    team: str
+    submission_id: str
+    public_score: float
+    private_score: float
+    private_ci: list[float | None] | None
+    primary_metric: str
+    worst_district: dict[str, Any] | None
+    model_sha256: str
+    approved_by: str | None
+    reason: str | None
+    override: bool
+    promoted_at: datetime
+    delisted_at: datetime | None
+    adoption: Adoption
+    field_precision: float | None
+    drift: bool | None
+    model_card: str
+
+
+class VersionDetail(VersionSummary):
+    gate_report: dict[str, Any]
+    field: dict[str, Any]
+    pull_uri: str
+
+
+class RegistryModelOut(BaseModel):
+    slug: str
+    title_zh: str
+    title_en: str
+    registered_model: str
+    champion_version: int | None
+    max_listed: int | None
+    listed: list[VersionSummary]
+    delisted: list[VersionSummary]

@@ -1,0 +1,136 @@
+"""Demo submissions: real baseline models, submitted through the real intake and scored by the workers.
+
+Runs in a background thread of `dabiwu serve --demo` on the first start, so the server is up at
+once and the boards fill in within a minute or two.  Then the best scored model of the first
+challenge is promoted into the registry (an early, reasoned override: the demo never finalizes).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import tarfile
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from dabiwu.challenges.service import bundled_challenge_paths, get_challenge
+from dabiwu.db.models import Submission, User
+from dabiwu.db.session import session_scope
+from dabiwu.settings import Settings
+from dabiwu.storage_access import store_for
+from dabiwu.submissions.intake import IntakeRefused, accept
+
+log = logging.getLogger(__name__)
+
+PROMOTED_CHALLENGE = "medical-insurance-recovery"
+PROMOTION_REASON = "演示：基线模型提前上架供区县试用 / demo: the baseline is listed early for districts to try"
+
+
+def _module(path: Path):
+    spec = importlib.util.spec_from_file_location(f"demo_{path.parent.name.replace('-', '_')}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _archive(model_dir: Path, out: Path) -> Path:
+    with tarfile.open(out, "w:gz") as tar:
+        tar.add(model_dir, arcname=".")
+    return out
+
+
+def _submit(settings: Settings, *, slug: str, username: str, archive: Path, description: str) -> str | None:
+    with session_scope(settings.resolved_database_url) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        challenge = get_challenge(session, slug=slug)
+        try:
+            with archive.open("rb") as handle:
+                accepted = accept(session, store=store_for(settings), challenge=challenge, user=user, stream=handle,
+                                  filename=archive.name, description=description,
+                                  scratch_root=settings.home_dir / "tmp")
+        except IntakeRefused as refusal:
+            log.warning("demo: %s's %s submission refused: %s", username, slug, refusal.message)
+            return None
+        return accepted.submission.id
+
+
+def submit_baselines(settings: Settings, *, challenges_root: Path) -> list[str]:
+    store = store_for(settings)
+    submitted = []
+    for bundle_dir in bundled_challenge_paths(challenges_root):
+        with session_scope(settings.resolved_database_url) as session:
+            challenge = get_challenge(session, slug=bundle_dir.name)
+            train_key = challenge.current_dataset.train_key
+        baseline = _module(bundle_dir / "baseline.py")
+        with tempfile.TemporaryDirectory(prefix="dabiwu-demo-") as tmp:
+            train_path = Path(tmp) / "train.parquet"
+            store.get_to_path(train_key, train_path)
+            train = pd.read_parquet(train_path)
+            # alice: the bundle's baseline as shipped (skops); bob: the same recipe on a third of the data
+            # (cloudpickle), so the boards have a real gap and both serialisation formats are exercised.
+            variants = (("alice", train, "skops", "基线模型 baseline"),
+                        ("bob", train.sample(frac=1 / 3, random_state=7), "cloudpickle", "小样本基线 baseline on 1/3"))
+            for username, frame, fmt, description in variants:
+                model_dir = baseline.save(baseline.train(frame), frame, Path(tmp) / f"{username}-model",
+                                          serialization_format=fmt)
+                archive = _archive(model_dir, Path(tmp) / f"{username}.tar.gz")
+                submission_id = _submit(settings, slug=bundle_dir.name, username=username, archive=archive,
+                                        description=description)
+                if submission_id:
+                    submitted.append(submission_id)
+    return submitted
+
+
+def promote_best(settings: Settings, *, timeout_s: float = 900) -> None:
+    """Wait for the demo scores, then list the best model of the first challenge (gates still apply)."""
+    from models_registry.mlflow_adapter import backend_for
+    from models_registry.promotion import PROMOTION_LOCK, Refusal, promote
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with session_scope(settings.resolved_database_url) as session:
+            pending = session.scalar(
+                select(func.count()).select_from(Submission).where(Submission.status.in_(("queued", "running")))
+            )
+        if not pending:
+            break
+        time.sleep(3)
+    with PROMOTION_LOCK, session_scope(settings.resolved_database_url) as session:
+        from dabiwu.leaderboards.service import compute_board
+
+        challenge = get_challenge(session, slug=PROMOTED_CHALLENGE)
+        board = compute_board(session, challenge=challenge, split="private") if challenge else []
+        admin = session.scalar(select(User).where(User.role == "admin").order_by(User.id))
+        if not board or admin is None:
+            log.warning("demo: nothing scored in %s to promote", PROMOTED_CHALLENGE)
+            return
+        try:
+            promoted = promote(session, store=store_for(settings), backend=backend_for(settings),
+                               submission_id=board[0]["submission_id"], actor=admin, reason=PROMOTION_REASON,
+                               override=True, scratch_root=settings.home_dir / "tmp")
+            log.info("demo: promoted %s version %s", PROMOTED_CHALLENGE, promoted.listing.version)
+        except Refusal as refusal:
+            log.warning("demo: promotion refused by the gates: %s", refusal)
+
+
+def start_demo_activity(settings: Settings, *, challenges_root: Path) -> threading.Thread | None:
+    """On the first demo start only (no submissions yet): submit the baselines, then promote one."""
+    with session_scope(settings.resolved_database_url) as session:
+        if session.scalar(select(func.count()).select_from(Submission)):
+            return None
+
+    def run() -> None:
+        try:
+            submit_baselines(settings, challenges_root=challenges_root)
+            promote_best(settings)
+        except Exception:
+            log.exception("demo: seeding submissions failed (the platform itself is unaffected)")
+
+    thread = threading.Thread(target=run, name="demo-seed", daemon=True)
+    thread.start()
+    return thread

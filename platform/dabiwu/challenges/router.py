@@ -48,7 +48,7 @@ def _stream_blob(request: Request, key: str, *, filename: str, media_type: str) 
     return StreamingResponse(chunks(), media_type=media_type, headers=headers)
 
 
-@router.get("/{slug}/data/train", responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get("/{slug}/data/train", responses={200: {"content": {"application/vnd.apache.parquet": {}, "text/csv": {}}}})
 def download_train(
     slug: str, request: Request, _: DataReader, session: SessionDep, format: Literal["parquet", "csv"] = "parquet"
 ) -> StreamingResponse:

@@ -1,8 +1,9 @@
 import { Alert, Box, Button, Card, CardContent, MenuItem, Stack, TextField, Typography } from "@mui/material";
 import KeyIcon from "@mui/icons-material/Key";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Title, useGetList, useLocaleState, useNotify, useTranslate } from "react-admin";
-import { apiPost, errorText } from "../api/http";
+import { apiGet, apiPost, errorText } from "../api/http";
 import { CopyBlock } from "../common/CopyBlock";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { localized } from "../common/text";
@@ -57,7 +58,15 @@ export function DistrictUsePage() {
   const [token, setToken] = useState<string | null>(null);
   const { data, isPending, error } = useGetList<Challenge>("challenges", { pagination: { page: 1, perPage: 100 } });
   const challenges = data ?? [];
-  const slug = chosen || (challenges[0] ? (challenges[0].slug ?? challenges[0].id) : "");
+  // Start on a challenge whose model has a champion: that is the one the snippets can load.
+  const registry = useQuery({
+    queryKey: ["registry-models"],
+    queryFn: () => apiGet<{ slug: string; champion_version: number | null }[]>("/registry/models"),
+    retry: false,
+  });
+  const championed = new Set((registry.data ?? []).filter((m) => m.champion_version != null).map((m) => m.slug));
+  const first = challenges.find((c) => championed.has(c.slug ?? c.id)) ?? challenges[0];
+  const slug = chosen || (first ? (first.slug ?? first.id) : "");
   const origin = window.location.origin;
   const tokenText = token ?? translate("dabiwu.district.token_placeholder");
 

@@ -1,28 +1,43 @@
 import { Alert, Box, Card, CardContent, Chip, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import { useQuery } from "@tanstack/react-query";
-import { Title, useTranslate } from "react-admin";
+import { Title, useLocaleState, useTranslate } from "react-admin";
 import { Link } from "react-router-dom";
 import { apiGet, errorStatus } from "../api/http";
 import { useFormatDateTime } from "../common/dates";
 import { EmptyState, ErrorState, Loading } from "../common/States";
-import { nameOf } from "../common/text";
+import { localized } from "../common/text";
 
-type RegistryModel = Record<string, unknown>;
-
-function aliasesOf(model: RegistryModel): string[] {
-  const aliases = model.aliases;
-  if (Array.isArray(aliases)) return aliases.map((a) => (typeof a === "string" ? a : nameOf((a as Record<string, unknown>).alias ?? a)));
-  if (aliases && typeof aliases === "object") {
-    return Object.entries(aliases as Record<string, unknown>).map(([alias, version]) => `${alias} → v${String(version)}`);
-  }
-  return [];
+/** One listed version, as GET /registry/models returns it (only the fields shown here). */
+interface RegistryVersion {
+  version: number;
+  is_champion?: boolean;
+  team?: string;
+  promoted_at?: string | null;
 }
 
-const modelName = (m: RegistryModel) => String(m.name ?? m.registered_model ?? m.slug ?? m.id ?? "");
-const modelVersion = (m: RegistryModel) => m.latest_version ?? m.version ?? m.champion_version ?? "—";
+/** One registered model per challenge; a challenge nobody was promoted in has no listed versions. */
+interface RegistryModel {
+  slug: string;
+  title_zh?: string;
+  title_en?: string;
+  registered_model: string;
+  champion_version: number | null;
+  listed?: RegistryVersion[];
+}
+
+const listedOf = (m: RegistryModel) => (Array.isArray(m.listed) ? m.listed : []);
+const newestFirst = (versions: RegistryVersion[]) => [...versions].sort((a, b) => b.version - a.version);
+
+/** What the CLI accepts: NAME@champion, else NAME/VERSION (there is no "latest" alias). */
+function pullRef(m: RegistryModel): string {
+  if (m.champion_version !== null && m.champion_version !== undefined) return `${m.registered_model}@champion`;
+  const newest = newestFirst(listedOf(m))[0];
+  return newest ? `${m.registered_model}/${newest.version}` : m.registered_model;
+}
 
 export function RegistryPage() {
   const translate = useTranslate();
+  const [locale] = useLocaleState();
   const format = useFormatDateTime();
   const models = useQuery({
     queryKey: ["registry-models"],
@@ -34,7 +49,8 @@ export function RegistryPage() {
   if (models.isPending) body = <Loading />;
   else if (models.isError && errorStatus(models.error) !== 404) body = <ErrorState error={models.error} />;
   else {
-    const rows = models.isError ? [] : (models.data ?? []);
+    // Every challenge has a registered model name; only those with a listed version hold a model.
+    const rows = (models.isError ? [] : (models.data ?? [])).filter((m) => listedOf(m).length > 0);
     body = !rows.length ? (
       <EmptyState message={translate("dabiwu.registry.empty")} testId="registry-empty">
         <Typography variant="body2" sx={{ mt: 1 }}>
@@ -42,36 +58,44 @@ export function RegistryPage() {
         </Typography>
       </EmptyState>
     ) : (
-      <Table size="small" data-testid="registry-list">
-        <TableHead>
-          <TableRow>
-            <TableCell>{translate("dabiwu.registry.name")}</TableCell>
-            <TableCell>{translate("dabiwu.registry.version")}</TableCell>
-            <TableCell>{translate("dabiwu.registry.aliases")}</TableCell>
-            <TableCell>{translate("dabiwu.registry.team")}</TableCell>
-            <TableCell>{translate("dabiwu.registry.updated")}</TableCell>
-            <TableCell>{translate("dabiwu.registry.pull")}</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {rows.map((m) => (
-            <TableRow key={modelName(m)} data-testid="registry-row" data-name={modelName(m)}>
-              <TableCell sx={{ fontFamily: "monospace" }}>{modelName(m)}</TableCell>
-              <TableCell>{String(modelVersion(m))}</TableCell>
-              <TableCell>
-                <Stack direction="row" spacing={0.5} flexWrap="wrap" useFlexGap>
-                  {aliasesOf(m).map((a) => (
-                    <Chip key={a} size="small" label={a} color={a.startsWith("champion") ? "primary" : "default"} />
-                  ))}
-                </Stack>
-              </TableCell>
-              <TableCell>{nameOf(m.team ?? m.source_team) || "—"}</TableCell>
-              <TableCell>{format((m.updated_at ?? m.last_updated_timestamp ?? m.created_at) as string | number | null)}</TableCell>
-              <TableCell sx={{ fontFamily: "monospace", fontSize: 12 }}>{`dabiwu pull ${modelName(m)}@champion --out ./model`}</TableCell>
+      <Box sx={{ overflowX: "auto" }}>
+        <Table size="small" data-testid="registry-list">
+          <TableHead>
+            <TableRow>
+              <TableCell>{translate("dabiwu.registry.name")}</TableCell>
+              <TableCell>{translate("dabiwu.registry.version")}</TableCell>
+              <TableCell>{translate("dabiwu.registry.aliases")}</TableCell>
+              <TableCell>{translate("dabiwu.registry.team")}</TableCell>
+              <TableCell>{translate("dabiwu.registry.updated")}</TableCell>
+              <TableCell>{translate("dabiwu.registry.pull")}</TableCell>
             </TableRow>
-          ))}
-        </TableBody>
-      </Table>
+          </TableHead>
+          <TableBody>
+            {rows.map((m) => {
+              const versions = newestFirst(listedOf(m));
+              const champion = versions.find((v) => v.is_champion || v.version === m.champion_version);
+              const shown = champion ?? versions[0];
+              return (
+                <TableRow key={m.registered_model} data-testid="registry-row" data-name={m.registered_model}>
+                  <TableCell>
+                    <Typography variant="body2">{localized(m as unknown as Record<string, unknown>, "title", locale)}</Typography>
+                    <Typography variant="caption" color="text.secondary" sx={{ fontFamily: "monospace" }}>
+                      {m.registered_model}
+                    </Typography>
+                  </TableCell>
+                  <TableCell>{versions.map((v) => `v${v.version}`).join(", ")}</TableCell>
+                  <TableCell>
+                    {champion ? <Chip size="small" color="primary" label={`champion → v${champion.version}`} /> : "—"}
+                  </TableCell>
+                  <TableCell>{shown?.team || "—"}</TableCell>
+                  <TableCell>{format(shown?.promoted_at ?? null)}</TableCell>
+                  <TableCell sx={{ fontFamily: "monospace", fontSize: 12 }}>{`dabiwu pull ${pullRef(m)} --out ./model`}</TableCell>
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
+      </Box>
     );
   }
 
@@ -86,7 +110,7 @@ export function RegistryPage() {
           <Alert severity="info" sx={{ mb: 2 }}>
             {translate("dabiwu.registry.intro")} <Link to="/district-use">{translate("dabiwu.menu.district_use")}</Link>
           </Alert>
-          {body}
+          <Stack spacing={1}>{body}</Stack>
         </CardContent>
       </Card>
     </Box>

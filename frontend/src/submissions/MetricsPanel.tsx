@@ -97,7 +97,8 @@ export function MetricsPanel({ metrics, primary }: { metrics: Metrics | null | u
                       {key}
                     </Typography>
                   </TableCell>
-                  <TableCell sx={{ fontFamily: "monospace" }}>{renderValue(value)}</TableCell>
+                  {/* Nested values (bootstrap, scoring: sha256s) are long unbroken strings: wrap, do not clip. */}
+                  <TableCell sx={{ fontFamily: "monospace", overflowWrap: "anywhere" }}>{renderValue(value)}</TableCell>
                 </TableRow>
               ))}
             </TableBody>
@@ -132,28 +133,31 @@ export function MetricsPanel({ metrics, primary }: { metrics: Metrics | null | u
                 data={districts.map((row) => ({ district: row.district, value: Number(row.values[preferred] ?? 0) }))}
               />
             )}
-            <Table size="small" data-testid="district-table">
-              <TableHead>
-                <TableRow>
-                  <TableCell>{translate("dabiwu.submission.district")}</TableCell>
-                  {numericKeys.map((key) => (
-                    <TableCell key={key}>{metricName(key)}</TableCell>
-                  ))}
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {districts.map((row) => (
-                  <TableRow key={row.district}>
-                    <TableCell>{row.district}</TableCell>
+            {/* One column per metric: wider than the half-page card, so it scrolls instead of being cut off. */}
+            <Box sx={{ overflowX: "auto" }}>
+              <Table size="small" data-testid="district-table">
+                <TableHead>
+                  <TableRow>
+                    <TableCell sx={{ whiteSpace: "nowrap" }}>{translate("dabiwu.submission.district")}</TableCell>
                     {numericKeys.map((key) => (
-                      <TableCell key={key} sx={{ fontFamily: "monospace" }}>
-                        {renderValue(row.values[key])}
-                      </TableCell>
+                      <TableCell key={key} sx={{ minWidth: 72 }}>{metricName(key)}</TableCell>
                     ))}
                   </TableRow>
-                ))}
-              </TableBody>
-            </Table>
+                </TableHead>
+                <TableBody>
+                  {districts.map((row) => (
+                    <TableRow key={row.district}>
+                      <TableCell sx={{ whiteSpace: "nowrap" }}>{row.district}</TableCell>
+                      {numericKeys.map((key) => (
+                        <TableCell key={key} sx={{ fontFamily: "monospace" }}>
+                          {renderValue(row.values[key])}
+                        </TableCell>
+                      ))}
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            </Box>
           </CardContent>
         </Card>
       )}

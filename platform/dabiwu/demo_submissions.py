@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import func, select
 
+from dabiwu.challenges.bundle import load_bundle
 from dabiwu.challenges.service import bundled_challenge_paths, get_challenge
 from dabiwu.db.models import Submission, User
 from dabiwu.db.session import session_scope
@@ -36,6 +37,15 @@ def _module(path: Path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _kit_module(tmp: Path):
+    """The starting kit's own train_and_package.py, exactly as teams download it."""
+    from dabiwu.challenges.starting_kit import TRAIN_AND_PACKAGE
+
+    path = tmp / "train_and_package.py"
+    path.write_text(TRAIN_AND_PACKAGE, encoding="utf-8")
+    return _module(path)
 
 
 def _archive(model_dir: Path, out: Path) -> Path:
@@ -67,17 +77,21 @@ def submit_baselines(settings: Settings, *, challenges_root: Path) -> list[str]:
             challenge = get_challenge(session, slug=bundle_dir.name)
             train_key = challenge.current_dataset.train_key
         baseline = _module(bundle_dir / "baseline.py")
+        dictionary = load_bundle(bundle_dir).data_dictionary()
         with tempfile.TemporaryDirectory(prefix="dabiwu-demo-") as tmp:
             train_path = Path(tmp) / "train.parquet"
             store.get_to_path(train_key, train_path)
             train = pd.read_parquet(train_path)
-            # alice: the bundle's baseline as shipped (skops); bob: the same recipe on a third of the data
-            # (cloudpickle), so the boards have a real gap and both serialisation formats are exercised.
-            variants = (("alice", train, "skops", "基线模型 baseline"),
-                        ("bob", train.sample(frac=1 / 3, random_state=7), "cloudpickle", "小样本基线 baseline on 1/3"))
-            for username, frame, fmt, description in variants:
-                model_dir = baseline.save(baseline.train(frame), frame, Path(tmp) / f"{username}-model",
-                                          serialization_format=fmt)
+            kit = _kit_module(Path(tmp))
+            # alice: the bundle's baseline as shipped (skops); bob: the starting kit's gradient-boosting
+            # script (cloudpickle).  The boards get a real gap and both serialisation formats are used.
+            for username, description in (("alice", "基线模型 baseline"), ("bob", "入门包梯度提升 starting-kit booster")):
+                model_dir = Path(tmp) / f"{username}-model"
+                if username == "alice":
+                    baseline.save(baseline.train(train), train, model_dir, serialization_format="skops")
+                else:
+                    kit.save(kit.train(train, dictionary), kit.features_of(train, dictionary), model_dir,
+                             serialization_format="cloudpickle")
                 archive = _archive(model_dir, Path(tmp) / f"{username}.tar.gz")
                 submission_id = _submit(settings, slug=bundle_dir.name, username=username, archive=archive,
                                         description=description)
@@ -125,8 +139,12 @@ def start_demo_activity(settings: Settings, *, challenges_root: Path) -> threadi
             return None
 
     def run() -> None:
+        from threadpoolctl import threadpool_limits
+
         try:
-            submit_baselines(settings, challenges_root=challenges_root)
+            # One thread for training: OpenMP boosting fighting the scoring workers for two cores is slower.
+            with threadpool_limits(1):
+                submit_baselines(settings, challenges_root=challenges_root)
             promote_best(settings)
         except Exception:
             log.exception("demo: seeding submissions failed (the platform itself is unaffected)")

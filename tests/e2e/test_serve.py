@@ -67,6 +67,18 @@ def test_demo_serves_on_the_given_port_and_home_and_a_second_run_keeps_the_data(
         assert {"medical-insurance-recovery", "han-river-ecology", "drunk-driving-withdrawal"} <= slugs
         page = httpx.get(f"{base}/")
         assert page.status_code == 200 and "<html" in page.text.lower()
+        # The demo scores real baselines in the background and lists the best one in the registry.
+        district = httpx.post(f"{base}/api/v1/auth/token", data={"username": "zaoyang", "password": "dabiwu-district"})
+        district_headers = {"Authorization": f"Bearer {district.json()['access_token']}"}
+        deadline = time.monotonic() + 900
+        champion = None
+        while time.monotonic() < deadline and champion is None:
+            models = httpx.get(f"{base}/api/v1/registry/models", headers=district_headers, timeout=30).json()
+            champion = next((m["champion_version"] for m in models if m["champion_version"]), None)
+            time.sleep(5)
+        assert champion is not None, "the demo never promoted a model"
+        board = httpx.get(f"{base}/api/v1/challenges/medical-insurance-recovery/leaderboard", headers=headers).json()
+        assert len(board) == 2 and all(row["score"] > 0 for row in board)
     finally:
         stop(server)
     assert (home / "dabiwu.db").is_file()

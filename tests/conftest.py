@@ -98,6 +98,7 @@ def settings(tmp_path, database_url):
         mode="dev",
         log_json=False,
         local_workers=1,
+        board_cache_seconds=0.0,  # tests read boards right after changing scores
     )
 
 

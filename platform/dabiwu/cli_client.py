@@ -91,6 +91,17 @@ def register_client_commands(app: typer.Typer) -> None:
                     follow(http, result["id"])
 
     @app.command()
+    def leaderboard(
+        slug: str = typer.Argument(..., help="challenge slug"),
+        private: bool = typer.Option(False, "--private", help="the private board (judges; everyone after finalize)"),
+    ) -> None:
+        """Print a challenge's board as a table."""
+        split = "private" if private else "public"
+        with client() as http:
+            rows = fail_on_error(http.get(f"/challenges/{slug}/leaderboard", params={"split": split}))
+        print_board(rows, title=f"{slug} · {split}")
+
+    @app.command()
     def status(submission_id: str) -> None:
         """Show a submission's status, scores and error."""
         with client() as http:
@@ -158,6 +169,22 @@ def follow(http: httpx.Client, submission_id: str) -> None:
                 raise typer.Exit(1)
             return
         time.sleep(2)
+
+
+def print_board(rows: list[dict], *, title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in ("rank", "team", "score", "95% CI", "tied", "submissions", "last submission"):
+        table.add_column(column)
+    for row in rows:
+        ci = f"{row['ci_low']:.4f}–{row['ci_high']:.4f}" if row.get("ci_low") is not None else ""
+        table.add_row(str(row["rank"]), row["team"], f"{row['score']:.4f}", ci, "≈" if row.get("tied_with_leader") else "",
+                      str(row.get("submissions", "")), str(row.get("last_submission_at") or "")[:19])
+    if not rows:
+        console.print("No scored submissions yet.")
+        return
+    console.print(table)
 
 
 def show_submission(body: dict) -> None:

@@ -7,9 +7,9 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Response, status
 
 from dabiwu.challenges.router import challenge_or_404
-from dabiwu.deps import CurrentUser, SessionDep
+from dabiwu.deps import CurrentUser, SessionDep, SettingsDep
 from dabiwu.leaderboards.schemas import BoardRow, ShakeUpRow
-from dabiwu.leaderboards.service import best_score_history, current_board, shake_up
+from dabiwu.leaderboards.service import best_score_history, board_json, current_board, shake_up
 from dabiwu.submissions.service import private_visible
 
 router = APIRouter(prefix="/challenges/{slug}", tags=["leaderboards"])
@@ -17,15 +17,17 @@ router = APIRouter(prefix="/challenges/{slug}", tags=["leaderboards"])
 
 @router.get("/leaderboard", response_model=list[BoardRow])
 def read_leaderboard(
-    slug: str, user: CurrentUser, session: SessionDep, split: Literal["public", "private"] = "public"
-) -> list[dict]:
+    slug: str, user: CurrentUser, session: SessionDep, settings: SettingsDep,
+    split: Literal["public", "private"] = "public",
+) -> Response:
     challenge = challenge_or_404(session, slug)
     if split == "private" and not private_visible(user, challenge):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "The private leaderboard is shown to judges during the contest and to everyone after it is finalized.",
         )
-    return current_board(session, challenge=challenge, split=split)
+    body = board_json(session, challenge=challenge, split=split, max_age_s=settings.board_cache_seconds)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/shake-up", response_model=list[ShakeUpRow])

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from collections import defaultdict
 from datetime import datetime
 
+from fastapi.encoders import jsonable_encoder
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dabiwu.db.models import BoardSnapshot, Challenge, Score, Submission, Team
 from dabiwu.leaderboards.ranking import Entry, ranked_rows, sort_key
 
-_cache: dict[tuple[int, str], tuple[tuple, list[dict]]] = {}
+# (challenge id, split) -> (version, rows, monotonic time the version was last checked)
+_cache: dict[tuple[int, str], tuple[tuple, list[dict], float]] = {}
 _cache_lock = threading.Lock()
+_key_locks: dict[tuple[int, str], threading.Lock] = defaultdict(threading.Lock)
 
 
 def board_version(session: Session, *, challenge: Challenge) -> tuple:
@@ -80,22 +85,68 @@ def private_candidates(rows, *, final_selections: int) -> list:
     return chosen
 
 
-def compute_board(session: Session, *, challenge: Challenge, split: str) -> list[dict]:
+def compute_board(session: Session, *, challenge: Challenge, split: str, max_age_s: float = 0.0) -> list[dict]:
+    """The board, recomputed only when its version changes.
+
+    With max_age_s > 0 a board checked less than that long ago is served as is (the API passes
+    settings.board_cache_seconds, so a busy board costs one version query per interval, not per
+    request).  One request per board recomputes; concurrent ones wait for it instead of piling up.
+    """
     key = (challenge.id, split)
-    version = board_version(session, challenge=challenge)
     with _cache_lock:
         cached = _cache.get(key)
-    if cached and cached[0] == version:
+    if cached and max_age_s > 0 and time.monotonic() - cached[2] < max_age_s:
         return cached[1]
+    with _key_locks[key]:
+        with _cache_lock:
+            cached = _cache.get(key)
+        if cached and max_age_s > 0 and time.monotonic() - cached[2] < max_age_s:
+            return cached[1]
+        version = board_version(session, challenge=challenge)
+        if cached and cached[0] == version:
+            with _cache_lock:
+                _cache[key] = (version, cached[1], time.monotonic())
+            return cached[1]
+        board = _build_board(session, challenge=challenge, split=split)
+        with _cache_lock:
+            _cache[key] = (version, board, time.monotonic())
+        return board
+
+
+def _build_board(session: Session, *, challenge: Challenge, split: str) -> list[dict]:
     rows = _scored_rows(session, challenge=challenge)
     if split == "private":
         limit = int((challenge.spec.get("limits") or {}).get("final_selections", 2))
         rows = private_candidates(rows, final_selections=limit)
     counts, last_at = _activity(session, challenge=challenge)
-    board = ranked_rows([_entry(r, split) for r in rows], counts=counts, last_at=last_at)
+    return ranked_rows([_entry(r, split) for r in rows], counts=counts, last_at=last_at)
+
+
+_json_cache: dict[tuple[int, str], tuple[tuple, bytes]] = {}
+
+
+def _to_json(rows: list[dict]) -> bytes:
+    return json.dumps(jsonable_encoder(rows), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def board_json(session: Session, *, challenge: Challenge, split: str, max_age_s: float = 0.0) -> bytes:
+    """The board as JSON bytes, serialised once per board version (a 2,000-team board is ~400 kB)."""
+    if challenge.finalized_at is not None:
+        return _to_json(current_board(session, challenge=challenge, split=split))
+    key = (challenge.id, split)
+    rows = compute_board(session, challenge=challenge, split=split, max_age_s=max_age_s)
     with _cache_lock:
-        _cache[key] = (version, board)
-    return board
+        entry = _cache.get(key)
+        cached = _json_cache.get(key)
+    if entry is None or entry[1] is not rows:  # a newer version landed meanwhile: do not cache this one
+        return _to_json(rows)
+    version = entry[0]
+    if cached and cached[0] == version:
+        return cached[1]
+    body = _to_json(rows)
+    with _cache_lock:
+        _json_cache[key] = (version, body)
+    return body
 
 
 def shake_up(public: list[dict], private: list[dict]) -> list[dict]:
@@ -118,13 +169,13 @@ def get_snapshot(session: Session, *, challenge: Challenge, split: str) -> Board
     )
 
 
-def current_board(session: Session, *, challenge: Challenge, split: str) -> list[dict]:
+def current_board(session: Session, *, challenge: Challenge, split: str, max_age_s: float = 0.0) -> list[dict]:
     """After finalize the frozen snapshot is the board; before, the live computation."""
     if challenge.finalized_at is not None:
         snapshot = get_snapshot(session, challenge=challenge, split=split)
         if snapshot is not None:
             return snapshot.rows
-    return compute_board(session, challenge=challenge, split=split)
+    return compute_board(session, challenge=challenge, split=split, max_age_s=max_age_s)
 
 
 def best_score_history(session: Session, *, challenge: Challenge) -> list[dict]:

@@ -15,6 +15,7 @@ from dabiwu.auth.ratelimit import LoginThrottle
 from dabiwu.auth.router import router as auth_router
 from dabiwu.auth.teams_router import router as teams_router
 from dabiwu.auth.users_router import router as users_router
+from dabiwu.body_limits import BodyLimits, upload_limit
 from dabiwu.db.session import get_sessionmaker
 from dabiwu.errors import install_error_handlers
 from dabiwu.frontend import mount_frontend
@@ -85,6 +86,9 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = False)
     _add_health_routes(app)
     mount_mlflow(app, settings)  # before the web UI's catch-all route
     mount_frontend(app)
+    # Inside the request context (refusals carry X-Request-ID), outside everything that reads bodies.
+    app.add_middleware(BodyLimits, idle_s=settings.body_idle_timeout_s, deadline_s=settings.body_deadline_s,
+                       default_max_bytes=settings.max_request_mb * 1024 * 1024, limit_for=upload_limit)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app
 

@@ -35,8 +35,19 @@ class Settings(BaseSettings):
     sandbox: Literal["auto", "bwrap", "unshare", "none"] = "auto"
     session_token_hours: int = 12
     login_attempts_per_minute: int = 10
+    # A board checked this recently is served without asking the database whether it changed.
+    board_cache_seconds: float = 2.0
     job_lease_seconds: int = 60
     job_max_attempts: int = 3
+    # A blob under submissions/ with no row is removed by the reaper once it is this old: a crash
+    # between storing an upload and committing its row leaves one (the window itself is < 1 s).
+    orphan_grace_seconds: int = 3600
+    # A request body that sends nothing for this long is cut off with a 408 (slow-upload bound);
+    # the whole body must arrive within the deadline (200 MB at 1 Mbit/s takes ~27 min).
+    body_idle_timeout_s: float = 60.0
+    body_deadline_s: float = 3600.0
+    # Any request body but a model upload (whose limit is the challenge's max_model_mb).
+    max_request_mb: int = 16
     mlflow_allowed_hosts: str = "127.0.0.1,localhost"
     # The shared registry's own database (MLflow manages its schema, so it never shares ours).
     # Default: SQLite at DABIWU_HOME/mlflow/mlflow.db; with PostgreSQL, point it at a second

@@ -15,8 +15,10 @@ from dabiwu.db.models import Job
 from dabiwu.db.session import get_sessionmaker
 from dabiwu.executors.base import Executor, JobSpec
 from dabiwu.executors.celery_app import make_celery, send_job
+from dabiwu.executors.orphans import SWEEP_EVERY_PASSES, sweep_orphans
 from dabiwu.executors.reaper import reap
 from dabiwu.settings import Settings
+from dabiwu.storage_access import store_for
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +60,19 @@ class CeleryExecutor(Executor):
             self._send_queued()
         except Exception:
             log.exception("could not send queued jobs to the broker; will retry")
+        store = store_for(self.settings)
+        passes = 0
         while not self._stop.wait(self.reap_every):
             try:
                 with self.sessionmaker() as session:
                     for job_id in reap(session, max_attempts=self.settings.job_max_attempts):
                         send_job(self.app, job_id)
+                    if passes % SWEEP_EVERY_PASSES == 0:
+                        sweep_orphans(session, store, older_than_s=self.settings.orphan_grace_seconds)
                 self._send_queued()
             except Exception:
                 log.exception("reaper pass failed; will retry")
+            passes += 1
 
     def poll(self) -> dict:
         return {"broker": self.settings.broker_url.split("@")[-1]}

@@ -8,9 +8,11 @@ import threading
 
 from dabiwu.db.session import get_sessionmaker
 from dabiwu.executors.base import Executor, JobSpec
+from dabiwu.executors.orphans import SWEEP_EVERY_PASSES, sweep_orphans
 from dabiwu.executors.reaper import reap
 from dabiwu.executors.worker_loop import work_forever
 from dabiwu.settings import Settings
+from dabiwu.storage_access import store_for
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ class LocalExecutor(Executor):
 
     def _supervise(self) -> None:
         sessionmaker = get_sessionmaker(self.settings.resolved_database_url)
+        store = store_for(self.settings)
+        passes = 0
         while not self._stop.wait(self.reap_every):
             for index, process in enumerate(self._processes):
                 if not process.is_alive():
@@ -51,8 +55,11 @@ class LocalExecutor(Executor):
             try:
                 with sessionmaker() as session:
                     reap(session, max_attempts=self.settings.job_max_attempts)
+                    if passes % SWEEP_EVERY_PASSES == 0:
+                        sweep_orphans(session, store, older_than_s=self.settings.orphan_grace_seconds)
             except Exception:
                 log.exception("reaper pass failed; will retry")
+            passes += 1
 
     def submit(self, job: JobSpec) -> None:
         # The database is the queue: workers poll for queued jobs, so nothing to hand over.

@@ -150,7 +150,8 @@ def accept(
 def _validate(*, archive: Path, workdir: Path, challenge: Challenge, limits: dict) -> dict:
     spec = challenge.spec
     try:
-        model_dir = safe_extract(archive_path=archive, dest=workdir)
+        # The model folder may not exceed max_model_mb anyway: a bomb stops there, not at 2 GB on disk.
+        model_dir = safe_extract(archive_path=archive, dest=workdir, max_total_bytes=int(limits["max_model_mb"]) * 1024 * 1024)
         info = validate_model_dir(
             model_dir=model_dir,
             columns=spec["columns"],

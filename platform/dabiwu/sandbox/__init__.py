@@ -1,0 +1,20 @@
+"""The sandbox that runs untrusted MLflow models: bubblewrap, else unshare; rlimits; wall-clock timeout.
+
+Public API (the scoring worker and `dabiwu leads run` call these):
+- ``run(model_dir=, features_path=, out_dir=, limits=, kind=None) -> SandboxResult``
+- ``detect_sandbox(preference="auto") -> "bwrap" | "unshare" | "none"``
+- ``prewarm(limits=None, kind=None)``: keep one sandbox pre-started (imports done) for the next run;
+  ``shutdown_warm()`` kills it
+- ``Limits``, ``SandboxResult``, ``SandboxError`` (``kind``, ``message``, ``log_tail``)
+
+Design, threat model and measured costs: DESIGN.md next to this file.
+"""
+
+from dabiwu.sandbox.detect import detect_sandbox
+from dabiwu.sandbox.errors import SandboxError
+from dabiwu.sandbox.limits import Limits, SandboxResult
+from dabiwu.sandbox.runner import run
+from dabiwu.sandbox.warm import prewarm
+from dabiwu.sandbox.warm import shutdown as shutdown_warm
+
+__all__ = ["Limits", "SandboxError", "SandboxResult", "detect_sandbox", "prewarm", "run", "shutdown_warm"]

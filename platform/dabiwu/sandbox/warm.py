@@ -1,0 +1,96 @@
+"""Pre-started sandboxes: the import cost (mlflow, pandas, sklearn: about 3 s) paid while idle.
+
+prewarm() starts one sandbox that imports and then waits for a job; run() takes it if the kind and
+the output limit match, and starts the next one as it finishes. Each pre-started sandbox is a whole,
+fresh sandbox (own namespaces, own uid, own empty model folder) used for exactly one job, so warming
+changes when a sandbox starts, never what it can see: nothing is shared between jobs, unlike a
+fork-server (see DESIGN.md for why this was chosen over one).
+
+Cost: one idle process per (kind, output limit) in each worker that called prewarm(), about
+250-300 MB RSS, killed with the worker (bwrap --die-with-parent) or by shutdown().
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+
+from dabiwu.sandbox.limits import Limits
+from dabiwu.sandbox.runner import PreparedSandbox, prepare, resolve_kind
+
+# Imported by the idle sandbox on top of mlflow.pyfunc, pandas and pyarrow: most submissions are
+# sklearn models saved by mlflow.sklearn (skops by default, whose import pulls in all of sklearn).
+DEFAULT_PRELOAD = ("mlflow.sklearn", "skops.io")
+
+_lock = threading.Lock()
+_wanted: dict[tuple[str, int], tuple[str, ...]] = {}
+_idle: dict[tuple[str, int], tuple[int, PreparedSandbox]] = {}  # key -> (owner pid, sandbox)
+
+
+def prewarm(limits: Limits | None = None, *, kind: str | None = None,
+            preload: tuple[str, ...] = DEFAULT_PRELOAD) -> str:
+    """Keep one pre-started sandbox ready for runs with these limits' output size; returns the kind."""
+    kind = resolve_kind(kind)
+    key = (kind, (limits or Limits()).max_output_mb)
+    with _lock:
+        _wanted[key] = tuple(preload)
+    replenish(kind=key[0], max_output_mb=key[1])
+    return kind
+
+
+def take(*, kind: str, max_output_mb: int) -> PreparedSandbox | None:
+    with _lock:
+        entry = _idle.pop((kind, max_output_mb), None)
+    if entry is None:
+        return None
+    owner, sandbox = entry
+    if owner != os.getpid():  # inherited through a fork: the sandbox belongs to the parent process
+        return None
+    if not sandbox.alive():
+        sandbox.discard()
+        return None
+    return sandbox
+
+
+def wait_ready(*, kind: str, max_output_mb: int, timeout_s: float) -> bool:
+    """Block until the idle sandbox for this key has finished importing (benchmarks, health checks)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with _lock:
+            entry = _idle.get((kind, max_output_mb))
+        if entry is not None and entry[1].is_ready():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def replenish(*, kind: str, max_output_mb: int) -> None:
+    key = (kind, max_output_mb)
+    with _lock:
+        if key not in _wanted or key in _idle:
+            return
+        preload = _wanted[key]
+    sandbox = prepare(kind=kind, max_output_mb=max_output_mb, model_dir=None, preload=preload)
+    with _lock:
+        spare = sandbox if key in _idle else None
+        if spare is None:
+            _idle[key] = (os.getpid(), sandbox)
+    if spare is not None:
+        spare.discard()
+
+
+def shutdown() -> None:
+    """Stop warming and kill the idle sandboxes of this process."""
+    with _lock:
+        _wanted.clear()
+        entries = list(_idle.values())
+        _idle.clear()
+    for owner, sandbox in entries:
+        if owner == os.getpid():
+            sandbox.discard()
+
+
+atexit.register(shutdown)

@@ -1,0 +1,146 @@
+"""Hostile MLflow models for the sandbox tests, saved with stock mlflow.
+
+Each is a PythonModel whose behaviour is chosen by constructor arguments. This file is shipped with
+every model through `code_paths`, so the sandbox imports it from the model folder, as it would a
+team's own helper module.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import mlflow
+import mlflow.pyfunc
+import pandas as pd
+
+THIS_FILE = Path(__file__).resolve()
+
+
+def _attempt(fn) -> str:  # noqa: ANN001
+    try:
+        return f"OK:{fn()}"
+    except BaseException as exc:  # noqa: BLE001 - we report everything, including SystemExit
+        return f"DENIED:{type(exc).__name__}:{exc}"
+
+
+class Hostile(mlflow.pyfunc.PythonModel):
+    def __init__(self, action: str, **params) -> None:  # noqa: ANN003
+        self.action = action
+        self.params = params
+
+    def load_context(self, context) -> None:  # noqa: ANN001
+        if self.action == "exit_at_load":
+            os._exit(3)
+
+    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):  # noqa: ANN001, ANN201
+        import numpy as np
+
+        n = len(model_input)
+        action = self.action
+        if action == "probe":
+            return pd.DataFrame({k: [v] * n for k, v in probe(**self.params).items()})
+        if action == "raise":
+            raise ValueError(self.params["message"])
+        if action == "loop":
+            while True:
+                pass
+        if action == "alloc":
+            np.ones(self.params["bytes"] // 8)
+        if action == "fork_bomb":
+            while True:
+                os.fork()
+        if action == "fork_hogs":  # several processes, each under the per-process limit, too many together
+            import time
+
+            for _ in range(self.params["processes"]):
+                if os.fork() == 0:
+                    hog = bytearray(self.params["mb_each"] * 1024 * 1024)  # zero-filled: really resident
+                    time.sleep(60)
+                    os._exit(0 if hog else 1)
+            time.sleep(60)
+        if action == "spam_stdout":
+            chunk = b"x" * (1 << 20)
+            for _ in range(self.params["mb"]):
+                os.write(1, chunk)
+        if action == "big_output":
+            return pd.Series([os.urandom(self.params["bytes_per_row"] // 2).hex() for _ in range(n)])
+        if action == "list_model":  # what this job can see of model folders
+            model_root = THIS_FILE.parent.parent
+            seen = sorted(str(p.relative_to(model_root)) for p in model_root.rglob("*"))
+            return pd.Series([" ".join(seen)] * n)
+        if action == "bad_output":
+            return {"not": "a table", "obj": object()}
+        return np.arange(n, dtype="float64")
+
+
+def probe(*, secret_paths: list[str], host_write_dir: str, ports: list[int], daemon_marker: str) -> dict[str, str]:
+    """Everything a hostile model would try, each answered OK:... or DENIED:..."""
+    import ctypes
+    import socket
+
+    out: dict[str, str] = {}
+    for i, path in enumerate(secret_paths):
+        out[f"read_{i}"] = _attempt(lambda p=path: Path(p).read_bytes()[:200].decode("latin-1"))
+        out[f"list_{i}"] = _attempt(lambda p=path: sorted(os.listdir(os.path.dirname(p))))
+    for port in ports:
+        def connect(port: int = port) -> str:
+            with socket.create_connection(("127.0.0.1", port), timeout=2):
+                return "connected"
+        out[f"connect_{port}"] = _attempt(connect)
+    out["dns"] = _attempt(lambda: socket.getaddrinfo("example.com", 443))
+    out["proc1_environ"] = _attempt(lambda: Path("/proc/1/environ").read_bytes().decode("latin-1"))
+    out["self_environ"] = _attempt(lambda: repr(dict(os.environ)))
+    out["uid"] = str(os.getuid())
+    out["status"] = Path("/proc/self/status").read_text()
+    # Every thread, including those the imports started before the filter went on.
+    out["thread_seccomp"] = repr(sorted({
+        line.split()[1]
+        for task in Path("/proc/self/task").iterdir()
+        for line in (task / "status").read_text().splitlines() if line.startswith("Seccomp:")
+    }))
+    out["fds"] = repr(sorted(os.listdir("/proc/self/fd")))
+    out["root_listing"] = repr(sorted(os.listdir("/")))
+
+    def write(path: str) -> str:
+        Path(path).write_text("pwned")
+        return path
+
+    out["write_model_dir"] = _attempt(lambda: write(str(THIS_FILE.parent / "pwned.txt")))
+    out["write_usr"] = _attempt(lambda: write("/usr/pwned.txt"))
+    out["write_host_dir"] = _attempt(lambda: write(os.path.join(host_write_dir, "pwned.txt")))
+    out["write_tmp"] = _attempt(lambda: write(f"/tmp/{daemon_marker}.txt"))
+    out["write_dev_shm"] = _attempt(lambda: write(f"/dev/shm/{daemon_marker}.txt"))
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def syscall_result(rc: int) -> str:
+        if rc == 0:
+            return "succeeded"
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+
+    ptrace_traceme, clone_newuser, clone_newns = 0, 0x10000000, 0x00020000
+    out["ptrace"] = _attempt(lambda: syscall_result(libc.ptrace(ptrace_traceme, 0, None, None)))
+    out["unshare_user"] = _attempt(lambda: syscall_result(libc.unshare(clone_newuser)))
+    out["unshare_mount"] = _attempt(lambda: syscall_result(libc.unshare(clone_newns)))
+    out["mount"] = _attempt(lambda: syscall_result(libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)))
+
+    # A daemon: double fork, new session, exec a long sleep carrying the marker in its argv.
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        if os.fork() == 0:
+            os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(600)", daemon_marker])
+        os._exit(0)
+    os.waitpid(pid, 0)
+    out["daemon"] = "started"
+    return out
+
+
+def save(path: Path, action: str, **params) -> Path:  # noqa: ANN003
+    """Save a Hostile model with stock mlflow; this module travels with it via code_paths."""
+    # Explicit requirements: inferring them would start a subprocess that imports the model.
+    mlflow.pyfunc.save_model(str(path), python_model=Hostile(action, **params), code_paths=[str(THIS_FILE)],
+                             pip_requirements=[f"mlflow=={mlflow.__version__}"])
+    return path

@@ -1,0 +1,71 @@
+"""What the sandbox tests need besides fixtures: which sandboxes this host has, and process checks.
+
+(Imported by name from the test modules; a module called conftest would be ambiguous in the whole suite.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+
+from dabiwu.sandbox.detect import probe  # noqa: E402
+
+BWRAP_OK, BWRAP_WHY = probe("bwrap")
+requires_bwrap = pytest.mark.skipif(not BWRAP_OK, reason=f"bubblewrap is not usable here: {BWRAP_WHY}")
+
+
+def _any_sandbox() -> str | None:
+    for kind in ("bwrap", "unshare"):
+        if probe(kind)[0]:
+            return kind
+    return None
+
+
+SANDBOX_KIND = _any_sandbox()
+requires_root_bwrap = pytest.mark.skipif(
+    not BWRAP_OK or os.geteuid() != 0,
+    reason="job-wide memory and process accounting need a per-job uid, which only a root supervisor can hand out",
+)
+requires_sandbox = pytest.mark.skipif(SANDBOX_KIND is None, reason="neither bubblewrap nor unshare works here")
+
+
+def process_cmdlines_containing(marker: str) -> list[str]:
+    """Host processes whose command line carries `marker` (the daemon test's proof of death)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in cmdline and str(os.getpid()) != pid:
+            found.append(f"{pid}: {cmdline}")
+    return found
+
+
+def processes_of_uid(uid: int | None) -> list[str]:
+    """Host processes running as `uid` (each job has its own when the supervisor is root)."""
+    if uid is None:
+        return []
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        uids = next((line.split()[1:] for line in status.splitlines() if line.startswith("Uid:")), [])
+        if str(uid) in uids:
+            found.append(pid)
+    return found
+
+
+def job_uid(out_dir: Path) -> int | None:
+    return json.loads((out_dir / "stats.json").read_text())["uid"]

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 
 def free_port() -> int:
@@ -51,6 +52,7 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+@pytest.mark.timeout(1500)
 def test_demo_serves_on_the_given_port_and_home_and_a_second_run_keeps_the_data(tmp_path):
     home, port = tmp_path / "home", free_port()
     base = f"http://127.0.0.1:{port}"
@@ -77,8 +79,9 @@ def test_demo_serves_on_the_given_port_and_home_and_a_second_run_keeps_the_data(
             champion = next((m["champion_version"] for m in models if m["champion_version"]), None)
             time.sleep(5)
         assert champion is not None, "the demo never promoted a model"
-        board = httpx.get(f"{base}/api/v1/challenges/medical-insurance-recovery/leaderboard", headers=headers).json()
-        assert len(board) == 2 and all(row["score"] > 0 for row in board)
+        for slug in slugs:
+            board = httpx.get(f"{base}/api/v1/challenges/{slug}/leaderboard", headers=headers).json()
+            assert len(board) == 2 and all(row["score"] > 0 for row in board), slug
     finally:
         stop(server)
     assert (home / "dabiwu.db").is_file()

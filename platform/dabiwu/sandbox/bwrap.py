@@ -77,6 +77,12 @@ def bwrap_argv(
     args += ["--perms", "0644", "--ro-bind-data", str(group_fd), "/etc/group"]
 
     made: set[str] = {"/etc"}
+    size = str(scratch_bytes)
+    # The private /tmp and /dev/shm come before the interpreter's binds: a venv that lives under /tmp
+    # (a CI checkout) must be bound on top of the tmpfs, not hidden by it.
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--perms", "1777", "--size", size, "--tmpfs", "/dev/shm"]
+    args += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
     shown = {p for p in SYSTEM_PATHS}
     for root in interpreter.roots:
         if any(root == Path(s) or Path(s) in root.parents for s in shown):
@@ -88,10 +94,6 @@ def bwrap_argv(
                 args += ["--perms", "0755", "--dir", ancestor]
         args += ["--ro-bind", str(root), str(root)]
 
-    size = str(scratch_bytes)
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--perms", "1777", "--size", size, "--tmpfs", "/dev/shm"]
-    args += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
     args += ["--perms", "0777", "--size", size, "--tmpfs", SANDBOX_DIR]
     if model_dir is not None:
         args += ["--ro-bind", str(model_dir), MODEL_MOUNT]

@@ -30,6 +30,7 @@ API_PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
+    from dabiwu.challenges.admin_router import router as bundles_router
     from dabiwu.challenges.router import router as challenges_router
     from dabiwu.executors.router import router as queue_router
     from dabiwu.judging.router import router as judging_router
@@ -40,7 +41,8 @@ def api_router() -> APIRouter:
 
     router = APIRouter(prefix=API_PREFIX)
     routers = (auth_router, users_router, audit_router, challenges_router, submissions_router, leaderboards_router,
-               queue_router, judging_router, teams_router, scoring_router, registry_router)
+               queue_router, judging_router, teams_router, scoring_router, registry_router,
+               bundles_router)
     for sub in routers:
         router.include_router(sub)
     return router

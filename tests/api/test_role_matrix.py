@@ -61,6 +61,8 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/registry/pulls"): STAFF | {"district"},
     ("POST", "/api/v1/registry/{slug}/outcomes"): {"district"},
     ("POST", "/api/v1/registry/{slug}/outcomes.csv"): {"district"},
+    ("GET", "/api/v1/admin/bundles"): {"admin"},
+    ("POST", "/api/v1/admin/bundles/{slug}/load"): {"admin"},
 }
 
 PATH_VALUES = {"slug": "medical-insurance-recovery", "submission_id": "0" * 32, "token_id": "999999", "version": "1"}

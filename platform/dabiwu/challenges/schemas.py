@@ -55,3 +55,26 @@ class ChallengeOut(BaseModel):
             readme=challenge.readme,
             **public,
         )
+
+
+class BundleOut(BaseModel):
+    folder: str
+    slug: str
+    version: str | None
+    title_zh: str = ""
+    title_en: str = ""
+    loaded: bool
+    loaded_version: str | None
+    up_to_date: bool
+    dataset_versions: int
+    # A sentence when challenge.yaml does not parse or check; such a bundle cannot be loaded.
+    error: str | None = None
+
+
+class BundleLoadOut(BaseModel):
+    slug: str
+    version: str
+    created: bool
+    dataset_version: int
+    train_rows: int
+    test_rows: int

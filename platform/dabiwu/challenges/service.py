@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dabiwu.audit.service import record
@@ -163,3 +163,83 @@ def _require_positives(labels, is_public, *, slug: str) -> None:
 
 def bundled_challenge_paths(root: Path) -> list[Path]:
     return sorted(p.parent for p in root.glob("*/challenge.yaml"))
+
+
+# --- bundles the server knows (admin: list and load from the UI) ------------------------------
+
+# The repository's own bundles.  Bundles are trusted organiser code on the server's disk: the API
+# loads them by slug from these folders only and never takes a path or an upload from a client.
+BUNDLED_CHALLENGES_ROOT = Path(__file__).resolve().parents[3] / "challenges"
+
+
+class BundleNotFound(LookupError):
+    pass
+
+
+def bundle_roots() -> list[Path]:
+    return [BUNDLED_CHALLENGES_ROOT]
+
+
+def _bundle_header(path: Path) -> dict:
+    """Slug, version and titles from challenge.yaml, schema-checked but without running generate.py."""
+    from dabiwu.challenges.bundle import BundleError, _check_schema, _read_yaml
+
+    header = {"folder": path.name, "slug": path.name, "version": None, "title_zh": "", "title_en": "", "error": None}
+    try:
+        spec = _read_yaml(path / "challenge.yaml")
+        _check_schema(spec, path / "challenge.yaml")
+    except BundleError as exc:
+        # The server's own absolute path is no business of the browser's: name the folder only.
+        header["error"] = str(exc).replace(str(path.parent) + "/", "")
+        return header
+    header.update(slug=spec["slug"], version=str(spec["version"]), title_zh=spec.get("title_zh", ""),
+                  title_en=spec.get("title_en", ""))
+    return header
+
+
+def list_bundles(session: Session, *, roots: list[Path]) -> list[dict]:
+    """Every bundle folder under the roots, with whether (and which version) this installation loaded."""
+    loaded = {c.slug: c for c in session.scalars(select(Challenge))}
+    counts = dict(
+        session.execute(
+            select(DatasetVersion.challenge_id, func.count()).group_by(DatasetVersion.challenge_id)
+        ).all()
+    )
+    rows = []
+    for root in roots:
+        for path in bundled_challenge_paths(root):
+            header = _bundle_header(path)
+            challenge = loaded.get(header["slug"])
+            header.update(
+                loaded=challenge is not None,
+                loaded_version=challenge.bundle_version if challenge else None,
+                dataset_versions=counts.get(challenge.id, 0) if challenge else 0,
+                up_to_date=bool(challenge) and challenge.bundle_version == header["version"],
+            )
+            rows.append(header)
+    return rows
+
+
+def find_bundle(*, roots: list[Path], slug: str) -> Path:
+    for root in roots:
+        for path in bundled_challenge_paths(root):
+            if _bundle_header(path)["slug"] == slug:
+                return path
+    raise BundleNotFound(slug)
+
+
+def load_known_bundle(session: Session, *, store: ObjectStore, roots: list[Path], slug: str, actor: User) -> LoadResult:
+    """Load (or reload) a bundle the server knows, as `dabiwu challenges load` does; idempotent per version."""
+    from dabiwu.challenges.bundle import BundleError
+
+    path = find_bundle(roots=roots, slug=slug)
+    try:
+        result = load_challenge(session, store=store, path=path, actor=actor)
+    except BundleError as exc:
+        raise BundleError(str(exc).replace(str(path.parent) + "/", "")) from exc
+    if not result.created:
+        # load_challenge audits what it creates; a reload that changed nothing is worth a line too.
+        record(session, actor=actor, action="challenge.reload", object_type="challenge", object_id=slug,
+               detail={"version": result.challenge.bundle_version, "dataset_id": result.dataset.id, "unchanged": True})
+        session.flush()
+    return result

@@ -17,6 +17,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 
 console = Console()
 TERMINAL = ("scored", "failed", "rejected")
+BOARD_PAGE_SIZE = 100
+BOARD_ALL_PAGE_SIZE = 2000  # the server's largest page
 
 
 def credentials_path() -> Path:
@@ -94,12 +96,26 @@ def register_client_commands(app: typer.Typer) -> None:
     def leaderboard(
         slug: str = typer.Argument(..., help="challenge slug"),
         private: bool = typer.Option(False, "--private", help="the private board (judges; everyone after finalize)"),
+        show_all: bool = typer.Option(False, "--all", help="every row, not only the first page (top 100)"),
     ) -> None:
-        """Print a challenge's board as a table."""
+        """Print a challenge's board as a table (the top 100; --all for every row)."""
         split = "private" if private else "public"
+        rows, total = [], 0
         with client() as http:
-            rows = fail_on_error(http.get(f"/challenges/{slug}/leaderboard", params={"split": split}))
+            page, page_size = 1, (BOARD_ALL_PAGE_SIZE if show_all else BOARD_PAGE_SIZE)
+            while True:
+                answer = http.get(f"/challenges/{slug}/leaderboard",
+                                  params={"split": split, "page": page, "page_size": page_size})
+                chunk = fail_on_error(answer)
+                total = int(answer.headers.get("X-Total-Count", len(chunk)))
+                rows.extend(chunk)
+                if not show_all or not chunk or len(rows) >= total:
+                    break
+                page += 1
         print_board(rows, title=f"{slug} · {split}")
+        if rows:
+            more = "" if len(rows) >= total else " (--all for every row)"
+            console.print(f"showing {len(rows)} of {total}{more}")
 
     @app.command()
     def status(submission_id: str) -> None:

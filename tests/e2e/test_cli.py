@@ -49,7 +49,7 @@ def test_team_cli_round_trip(tmp_path, baseline_archive):
         status = run_cli(["status", submission_id], env)
         assert status.returncode == 0 and "scored" in status.stdout
         board = run_cli(["leaderboard", "medical-insurance-recovery"], env)
-        assert board.returncode == 0 and "CLI Team" in board.stdout
+        assert board.returncode == 0 and "CLI Team" in board.stdout and "showing 1 of 1" in board.stdout
         private = run_cli(["leaderboard", "medical-insurance-recovery", "--private"], env)
         assert private.returncode != 0 and "private leaderboard" in private.stdout
     finally:

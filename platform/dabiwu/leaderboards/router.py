@@ -4,30 +4,45 @@ import csv
 import io
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from dabiwu.challenges.router import challenge_or_404
 from dabiwu.deps import CurrentUser, SessionDep, SettingsDep
 from dabiwu.leaderboards.schemas import BoardRow, ShakeUpRow
-from dabiwu.leaderboards.service import best_score_history, board_json, current_board, shake_up
+from dabiwu.leaderboards.service import best_score_history, board_page, current_board, shake_up
 from dabiwu.submissions.service import private_visible
 
 router = APIRouter(prefix="/challenges/{slug}", tags=["leaderboards"])
+
+
+BOARD_PAGE_SIZE = 100
+BOARD_MAX_PAGE_SIZE = 2000
 
 
 @router.get("/leaderboard", response_model=list[BoardRow])
 def read_leaderboard(
     slug: str, user: CurrentUser, session: SessionDep, settings: SettingsDep,
     split: Literal["public", "private"] = "public",
+    page: int = Query(1, description="1-based page number"),
+    page_size: int = Query(BOARD_PAGE_SIZE, description=f"rows per page (at most {BOARD_MAX_PAGE_SIZE})"),
 ) -> Response:
+    """One page of the board (ranks are global); `X-Total-Count` is the number of ranked teams."""
+    if page < 1:
+        raise HTTPException(422,
+                            f"page must be 1 or more (it is 1-based); got {page}.")
+    if not 1 <= page_size <= BOARD_MAX_PAGE_SIZE:
+        raise HTTPException(422,
+                            f"page_size must be between 1 and {BOARD_MAX_PAGE_SIZE}; got {page_size}. "
+                            "Page through a larger board, or download leaderboard.csv for all of it.")
     challenge = challenge_or_404(session, slug)
     if split == "private" and not private_visible(user, challenge):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
             "The private leaderboard is shown to judges during the contest and to everyone after it is finalized.",
         )
-    body = board_json(session, challenge=challenge, split=split, max_age_s=settings.board_cache_seconds)
-    return Response(body, media_type="application/json")
+    body, total = board_page(session, challenge=challenge, split=split, page=page, page_size=page_size,
+                             max_age_s=settings.board_cache_seconds)
+    return Response(body, media_type="application/json", headers={"X-Total-Count": str(total)})
 
 
 @router.get("/shake-up", response_model=list[ShakeUpRow])

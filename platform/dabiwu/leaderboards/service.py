@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from datetime import datetime
 
 from fastapi.encoders import jsonable_encoder
@@ -15,10 +15,15 @@ from sqlalchemy.orm import Session
 from dabiwu.db.models import BoardSnapshot, Challenge, Score, Submission, Team
 from dabiwu.leaderboards.ranking import Entry, ranked_rows, sort_key
 
-# (challenge id, split) -> (version, rows, monotonic time the version was last checked)
-_cache: dict[tuple[int, str], tuple[tuple, list[dict], float]] = {}
+# (database url, challenge id, split) -> (version, rows, monotonic time the version was last checked).
+# The database is part of the key: one process may serve several (the test suite does).
+_cache: dict[tuple, tuple[tuple, list[dict], float]] = {}
 _cache_lock = threading.Lock()
-_key_locks: dict[tuple[int, str], threading.Lock] = defaultdict(threading.Lock)
+_key_locks: dict[tuple, threading.Lock] = defaultdict(threading.Lock)
+
+
+def _board_key(session: Session, *, challenge: Challenge, split: str) -> tuple:
+    return (session.get_bind().url, challenge.id, split)
 
 
 def board_version(session: Session, *, challenge: Challenge) -> tuple:
@@ -92,7 +97,7 @@ def compute_board(session: Session, *, challenge: Challenge, split: str, max_age
     settings.board_cache_seconds, so a busy board costs one version query per interval, not per
     request).  One request per board recomputes; concurrent ones wait for it instead of piling up.
     """
-    key = (challenge.id, split)
+    key = _board_key(session, challenge=challenge, split=split)
     with _cache_lock:
         cached = _cache.get(key)
     if cached and max_age_s > 0 and time.monotonic() - cached[2] < max_age_s:
@@ -122,31 +127,72 @@ def _build_board(session: Session, *, challenge: Challenge, split: str) -> list[
     return ranked_rows([_entry(r, split) for r in rows], counts=counts, last_at=last_at)
 
 
-_json_cache: dict[tuple[int, str], tuple[tuple, bytes]] = {}
+# A page of a board as JSON bytes, with the board's row count:
+# (database url, challenge id, split, version, page, page_size) -> (body, total).  Bounded (LRU, by entries and bytes);
+# a new version of a board drops that board's older pages when its first page is stored.
+PAGE_CACHE_MAX_ENTRIES = 256
+PAGE_CACHE_MAX_BYTES = 32 * 1024 * 1024
+_page_cache: OrderedDict[tuple, tuple[bytes, int]] = OrderedDict()
+_page_cache_bytes = 0
 
 
 def _to_json(rows: list[dict]) -> bytes:
     return json.dumps(jsonable_encoder(rows), ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def board_json(session: Session, *, challenge: Challenge, split: str, max_age_s: float = 0.0) -> bytes:
-    """The board as JSON bytes, serialised once per board version (a 2,000-team board is ~400 kB)."""
+def _page_get(key: tuple) -> tuple[bytes, int] | None:
+    with _cache_lock:
+        hit = _page_cache.get(key)
+        if hit is not None:
+            _page_cache.move_to_end(key)
+        return hit
+
+
+def _page_put(key: tuple, value: tuple[bytes, int]) -> None:
+    global _page_cache_bytes
+    board, version = key[:3], key[3]
+    with _cache_lock:
+        for old in [k for k in _page_cache if k[:3] == board and k[3] != version]:
+            _page_cache_bytes -= len(_page_cache.pop(old)[0])
+        if key in _page_cache:
+            return
+        _page_cache[key] = value
+        _page_cache_bytes += len(value[0])
+        while _page_cache and (len(_page_cache) > PAGE_CACHE_MAX_ENTRIES or _page_cache_bytes > PAGE_CACHE_MAX_BYTES):
+            _, evicted = _page_cache.popitem(last=False)
+            _page_cache_bytes -= len(evicted[0])
+
+
+def board_page(
+    session: Session, *, challenge: Challenge, split: str, page: int, page_size: int, max_age_s: float = 0.0
+) -> tuple[bytes, int]:
+    """One page of the board as JSON bytes, and the number of rows of the whole board.
+
+    Ranks stay global (page 2 of 100 starts at rank 101).  Each page is serialised once per board
+    version; a finalized board's version is its finalize time (the snapshot never changes after).
+    """
+    board = _board_key(session, challenge=challenge, split=split)
+    version = None
     if challenge.finalized_at is not None:
-        return _to_json(current_board(session, challenge=challenge, split=split))
-    key = (challenge.id, split)
-    rows = compute_board(session, challenge=challenge, split=split, max_age_s=max_age_s)
-    with _cache_lock:
-        entry = _cache.get(key)
-        cached = _json_cache.get(key)
-    if entry is None or entry[1] is not rows:  # a newer version landed meanwhile: do not cache this one
-        return _to_json(rows)
-    version = entry[0]
-    if cached and cached[0] == version:
-        return cached[1]
-    body = _to_json(rows)
-    with _cache_lock:
-        _json_cache[key] = (version, body)
-    return body
+        version = ("final", challenge.finalized_at)
+        hit = _page_get((*board, version, page, page_size))
+        if hit is not None:
+            return hit
+        rows = current_board(session, challenge=challenge, split=split)
+    else:
+        rows = compute_board(session, challenge=challenge, split=split, max_age_s=max_age_s)
+        with _cache_lock:
+            entry = _cache.get(board)
+        if entry is not None and entry[1] is rows:  # else a newer version landed meanwhile: do not cache this one
+            version = entry[0]
+            hit = _page_get((*board, version, page, page_size))
+            if hit is not None:
+                return hit
+    start = (page - 1) * page_size
+    answer = (_to_json(rows[start:start + page_size]), len(rows))
+    if version is not None:
+        _page_put((*board, version, page, page_size), answer)
+    return answer
 
 
 def shake_up(public: list[dict], private: list[dict]) -> list[dict]:

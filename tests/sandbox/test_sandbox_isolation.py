@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import uuid
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from dabiwu.sandbox import Limits, run
 SECRET = f"SECRET-{uuid.uuid4().hex}"
 ENV_SECRET = f"ENVSECRET-{uuid.uuid4().hex}"
 MARKER = f"dabiwu-daemon-{uuid.uuid4().hex}"
+REPO_ROOT = Path(__file__).resolve().parents[2]  # wherever this checkout lives (/work/main here, /check/... in CI)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +49,7 @@ def attempt(tmp_path_factory, features_path):
     model = hostile_models.save(
         base / "model", "probe",
         secret_paths=[str(state / "labels.parquet"), str(state / "dabiwu.db"), str(state / "objects" / "team-b-model.pkl"),
-                      str(world_readable / "open.txt"), "/root/.bashrc", "/work/main/pyproject.toml", "/etc/shadow",
+                      str(world_readable / "open.txt"), "/root/.bashrc", str(REPO_ROOT / "pyproject.toml"), "/etc/shadow",
                       "/var/log/dpkg.log"],
         host_write_dir=str(host_write_dir), ports=[5432, 6379, port], daemon_marker=MARKER,
     )
@@ -88,8 +90,11 @@ def test_state_folder_other_teams_and_host_files_are_invisible(attempt):
 def test_only_the_interpreter_and_the_job_are_visible(attempt):
     root = eval(attempt["answers"]["root_listing"])  # noqa: S307 - our own repr of a list of names
     assert "var" not in root and "home" not in root and "opt" not in root
-    assert set(root) <= {"bin", "dev", "etc", "lib", "lib64", "lib32", "libx32", "proc", "root", "sandbox", "sbin",
-                         "tmp", "usr", "work"}  # /root and /work hold only the Python and the venv
+    # the top folders of the Python installation and the venv (/root/.pyenv and <checkout>/.venv here) are bound
+    # read-only so the interpreter runs; everything else of the host is absent
+    interpreter_tops = {Path(p).resolve().parts[1] for p in (sys.prefix, sys.base_prefix)}
+    assert set(root) <= {"bin", "dev", "etc", "lib", "lib64", "lib32", "libx32", "proc", "sandbox", "sbin",
+                         "tmp", "usr"} | interpreter_tops, (root, interpreter_tops)
 
 
 @requires_bwrap

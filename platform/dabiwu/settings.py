@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     local_workers: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2))
     # bwrap | unshare | none ("none" is for development only and is logged loudly).
     sandbox: Literal["auto", "bwrap", "unshare", "none"] = "auto"
+    # Each scoring worker keeps one sandbox started and imported (mlflow, pandas, sklearn) while idle,
+    # so a job skips the ~3-6 s of interpreter start and imports. Used for one job only, then replaced:
+    # isolation is unchanged. Costs one idle process (~300 MB RSS) per worker.
+    sandbox_prewarm: bool = True
     session_token_hours: int = 12
     login_attempts_per_minute: int = 10
     # A board checked this recently is served without asking the database whether it changed.

@@ -20,6 +20,9 @@ def test_a_stock_sklearn_model_is_scored_and_its_ap_equals_sklearn(client, setti
     body = accepted.json()
     assert body["status"] == "queued" and body["submissions_left_today"] == 4
     queued = client.get(f"/api/v1/submissions/{body['id']}", headers=team).json()
+    assert queued["queue_position"] == 1 and queued["eta_seconds"] is None  # no live worker: no honest ETA
+    _worker_heartbeat(settings, "celery:some-host:1")  # one live worker, of any kind
+    queued = client.get(f"/api/v1/submissions/{body['id']}", headers=team).json()
     assert queued["queue_position"] == 1 and queued["eta_seconds"] > 0
 
     assert work_one(settings) == "scored"
@@ -38,6 +41,7 @@ def test_a_stock_sklearn_model_is_scored_and_its_ap_equals_sklearn(client, setti
         predictions = pq.read_table(io.BytesIO(store.read_bytes(score.predictions_key))).to_pandas()
         labels = pq.read_table(io.BytesIO(store.read_bytes(dataset.test_labels_key))).to_pandas()
         assert score.sandbox_kind in ("bwrap", "unshare") and score.model_sha256 == scored["sha256"]
+        assert score.sandbox_prestarted is False  # work_one never pre-starts one
         assert score.dataset_sha256 == dataset.test_features_sha256 and score.scorer_version
     public = labels["is_public"].to_numpy()
     y, s = labels["label"].to_numpy(), predictions["score"].to_numpy()
@@ -91,3 +95,11 @@ def test_quota_holds_under_concurrent_uploads(client, settings, role_headers, lo
     listed = client.get(f"/api/v1/submissions?challenge={SLUG}", headers=team)
     assert listed.headers["X-Total-Count"] == "5"
     assert client.get(f"/api/v1/submissions?challenge={SLUG}", headers=role_headers["team_b"]).json() == []
+
+
+def _worker_heartbeat(settings, worker_id: str) -> None:
+    from dabiwu.db.session import get_sessionmaker
+    from dabiwu.executors.jobs import beat
+
+    with get_sessionmaker(settings.resolved_database_url)() as session:
+        beat(session, worker_id=worker_id, kind=worker_id.split(":")[0], current_job_id=None)

@@ -8,7 +8,7 @@ import threading
 from dabiwu.db.session import get_sessionmaker
 from dabiwu.executors.celery_app import TASK_NAME, make_celery, send_job
 from dabiwu.executors.jobs import beat, claim
-from dabiwu.executors.worker_loop import run_one, worker_identity
+from dabiwu.executors.worker_loop import prewarm_sandbox, run_one, worker_identity
 from dabiwu.settings import Settings
 from dabiwu.storage_access import store_for
 
@@ -56,6 +56,7 @@ def run_worker(settings: Settings, *, concurrency: int = 1) -> None:
 
     configure_logging(json_logs=settings.log_json)
     app = build_worker_app(settings)
+    prewarm_sandbox(settings)  # the solo/threads pool runs tasks in this process, so they find it
     # The solo pool runs jobs in this process: kill -9 takes the job with it, and the lease
     # running out is how the reaper learns of it.  Scale with more worker processes.
     pool = "solo" if concurrency == 1 else "threads"

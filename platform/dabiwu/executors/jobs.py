@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dabiwu.db.base import utcnow
@@ -114,6 +114,15 @@ def expired_jobs(session: Session, *, now: datetime | None = None) -> list[Job]:
     return list(
         session.scalars(select(Job).where(Job.status == "running", Job.lease_expires_at < (now or utcnow())))
     )
+
+
+LIVE_WORKER_SECONDS = 30  # a worker that has not beaten for this long is counted as gone
+
+
+def live_worker_count(session: Session, *, now: datetime | None = None) -> int:
+    """Scoring workers of any kind (local or Celery) that sent a heartbeat recently."""
+    since = (now or utcnow()) - timedelta(seconds=LIVE_WORKER_SECONDS)
+    return session.scalar(select(func.count()).select_from(WorkerHeartbeat).where(WorkerHeartbeat.heartbeat_at >= since)) or 0
 
 
 def beat(session: Session, *, worker_id: str, kind: str, current_job_id: str | None, finished_one: bool = False) -> None:

@@ -79,6 +79,24 @@ def _platform_fault(*, settings: Settings, sessionmaker, claim: Claim, exc: Exce
         return "left-to-reaper"
 
 
+def prewarm_sandbox(settings: Settings) -> bool:
+    """Start this worker's pre-started sandbox (DABIWU_SANDBOX_PREWARM), so its next job skips the
+    interpreter start and imports. A failure here is logged, never fatal: jobs then start fresh
+    sandboxes, and if no sandbox works at all, each job says so as a platform error."""
+    if not settings.sandbox_prewarm:
+        return False
+    from dabiwu.sandbox import prewarm
+    from dabiwu.scoring.service import limits_for
+
+    try:
+        kind = prewarm(limits_for({}, settings), kind=None if settings.sandbox == "auto" else settings.sandbox)
+    except Exception:
+        log.exception("could not pre-start a sandbox; jobs will start their own")
+        return False
+    log.info("pre-started a %s sandbox for the next job", kind)
+    return True
+
+
 def work_forever(settings_data: dict, kind: str = "local", stop: threading.Event | None = None, poll_seconds: float = 0.5) -> None:
     """Entry point of a local worker process (spawned with plain settings data)."""
     from dabiwu.observability import configure_logging
@@ -91,6 +109,7 @@ def work_forever(settings_data: dict, kind: str = "local", stop: threading.Event
     stop = stop or threading.Event()
     last_beat = 0.0
     log.info("worker %s started", worker_id)
+    prewarm_sandbox(settings)
     while not stop.is_set():
         try:
             with sessionmaker() as session:
@@ -111,3 +130,6 @@ def work_forever(settings_data: dict, kind: str = "local", stop: threading.Event
                 beat(session, worker_id=worker_id, kind=kind, current_job_id=None, finished_one=True)
         except Exception:
             log.exception("worker %s: heartbeat failed", worker_id)
+    from dabiwu.sandbox import shutdown_warm
+
+    shutdown_warm()  # the idle pre-started sandbox of this worker, if any

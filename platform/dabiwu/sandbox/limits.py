@@ -28,3 +28,4 @@ class SandboxResult:
     runtime_s: float  # wall clock of the whole sandboxed run, start of the sandbox to its end
     peak_mem_mb: float  # peak RSS of the model process, measured by the kernel (wait4), not reported by it
     log_tail: str  # last 50 lines of the model's stderr
+    prestarted: bool = False  # served by a sandbox started before the job (prewarm), imports already paid

@@ -317,7 +317,7 @@ def _conclude(outcome: Outcome, *, kind: str, out_dir: Path, predictions_path: P
         predictions_path.unlink(missing_ok=True)
         raise failure
     return SandboxResult(predictions_path=predictions_path, kind=kind, runtime_s=outcome.runtime_s,
-                         peak_mem_mb=outcome.peak_rss_mb, log_tail=last_lines(stderr_text))
+                         peak_mem_mb=outcome.peak_rss_mb, log_tail=last_lines(stderr_text), prestarted=prestarted)
 
 
 def _check_parquet(path: Path, tail: str) -> SandboxError | None:

@@ -51,6 +51,7 @@ def rescore_submission(session: Session, *, store: ObjectStore, submission: Subm
         submission_id=submission.id, version=latest.version + 1, is_latest=True, scorer_version=SCORER_VERSION,
         dataset_id=latest.dataset_id, dataset_sha256=latest.dataset_sha256, model_sha256=latest.model_sha256,
         sandbox_kind=latest.sandbox_kind, runtime_s=latest.runtime_s, peak_mem_mb=latest.peak_mem_mb,
+        sandbox_prestarted=latest.sandbox_prestarted,
         metrics=metrics, predictions_key=latest.predictions_key,
     ))
     session.flush()

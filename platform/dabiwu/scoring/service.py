@@ -100,6 +100,7 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
         score = _score(store=store, context=context, scores=scores, workdir=workdir, features_path=features_path)
         score.job_id = claim.job_id
         score.sandbox_kind = result.kind
+        score.sandbox_prestarted = result.prestarted
         score.runtime_s = round(time.perf_counter() - started, 3)
         score.peak_mem_mb = round(result.peak_mem_mb, 1)
         with sessionmaker() as session:

@@ -14,6 +14,7 @@ from dabiwu.challenges.router import challenge_or_404
 from dabiwu.db.models import Challenge, Submission
 from dabiwu.db.models.submissions import TERMINAL_STATUSES
 from dabiwu.executors.base import JobSpec
+from dabiwu.executors.jobs import live_worker_count
 from dabiwu.deps import SessionDep, SubmissionReader, TeamUser
 from dabiwu.pagination import PageDep, paginate
 from dabiwu.submissions import quota
@@ -24,8 +25,9 @@ from dabiwu.submissions.service import get_readable, readable_submissions, to_ou
 router = APIRouter(tags=["submissions"])
 
 
-def _workers(request: Request) -> int:
-    return request.app.state.settings.local_workers
+def _workers(session) -> int:
+    """Workers that can take the job now: local or Celery, whichever sent a heartbeat lately."""
+    return live_worker_count(session)
 
 
 @router.post("/challenges/{slug}/submissions", status_code=202, response_model=SubmissionAccepted)
@@ -93,7 +95,8 @@ def list_submissions(
     if status_filter:
         query = query.where(Submission.status == status_filter)
     rows = paginate(session, query, page, response)
-    return [to_out(session, submission=s, user=user, workers=_workers(request)) for s in rows]
+    workers = _workers(session)
+    return [to_out(session, submission=s, user=user, workers=workers) for s in rows]
 
 
 def _readable_or_404(session, user, submission_id: str) -> Submission:
@@ -107,7 +110,7 @@ def _readable_or_404(session, user, submission_id: str) -> Submission:
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut)
 def read_submission(submission_id: str, request: Request, user: SubmissionReader, session: SessionDep) -> SubmissionOut:
     submission = _readable_or_404(session, user, submission_id)
-    return to_out(session, submission=submission, user=user, workers=_workers(request))
+    return to_out(session, submission=submission, user=user, workers=_workers(session))
 
 
 @router.post("/submissions/{submission_id}/final", response_model=SubmissionOut)
@@ -133,7 +136,7 @@ def select_final(
             )
     submission.is_final = body.is_final
     session.commit()
-    return to_out(session, submission=submission, user=user, workers=_workers(request))
+    return to_out(session, submission=submission, user=user, workers=_workers(session))
 
 
 @router.get("/submissions/{submission_id}/events", response_class=StreamingResponse)
@@ -145,7 +148,7 @@ async def submission_events(submission_id: str, request: Request, user: Submissi
             submission = get_readable(session, user=user, submission_id=submission_id)
             if submission is None:
                 return None
-            out = to_out(session, submission=submission, user=user, workers=_workers(request))
+            out = to_out(session, submission=submission, user=user, workers=_workers(session))
             return json.loads(out.model_dump_json(include={"id", "status", "error", "error_kind", "public_score", "queue_position", "eta_seconds"}))
 
     first = await run_in_threadpool(snapshot)

@@ -32,7 +32,9 @@ def latest_score(session: Session, *, submission_id: str) -> Score | None:
 
 
 def queue_estimate(session: Session, *, submission: Submission, workers: int) -> tuple[int | None, float | None]:
-    """Queue position (1 = next) and a rough ETA from recent runtimes."""
+    """Queue position (1 = next) and a rough ETA from recent runtimes over the live workers.
+
+    With no live worker the ETA is unknown (None): the job waits until a worker starts."""
     if submission.status != "queued":
         return None, None
     ahead = session.scalar(
@@ -40,7 +42,9 @@ def queue_estimate(session: Session, *, submission: Submission, workers: int) ->
     ) or 0
     recent = session.scalars(select(Score.runtime_s).order_by(Score.id.desc()).limit(20)).all()
     per_job = (sum(recent) / len(recent)) if recent else 5.0
-    return ahead + 1, round((ahead + 1) * per_job / max(1, workers), 1)
+    if workers < 1:
+        return ahead + 1, None
+    return ahead + 1, round((ahead + 1) * per_job / workers, 1)
 
 
 def private_visible(user: User, challenge: Challenge) -> bool:
@@ -58,7 +62,8 @@ def to_out(session: Session, *, submission: Submission, user: User, workers: int
             metrics["private"] = score.metrics.get("private")
         metrics["scoring"] = {
             key: score.metrics.get(key) for key in ("scorer_version", "dataset_sha256", "model_sha256") if key in score.metrics
-        } | {"sandbox_kind": score.sandbox_kind, "runtime_s": score.runtime_s, "peak_mem_mb": score.peak_mem_mb}
+        } | {"sandbox_kind": score.sandbox_kind, "runtime_s": score.runtime_s, "peak_mem_mb": score.peak_mem_mb,
+              "sandbox_prestarted": score.sandbox_prestarted}
     return SubmissionOut(
         id=submission.id,
         challenge=submission.challenge.slug,

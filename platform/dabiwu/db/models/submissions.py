@@ -78,6 +78,8 @@ class Score(Base):
     sandbox_kind: Mapped[str] = mapped_column(String(16))
     runtime_s: Mapped[float]
     peak_mem_mb: Mapped[float]
+    # Served by a pre-started sandbox (DABIWU_SANDBOX_PREWARM); None for scores made before this was kept.
+    sandbox_prestarted: Mapped[bool | None]
     is_latest: Mapped[bool] = mapped_column(default=True, index=True)
     # The numbers the boards sort and show, copied out of `metrics` so a board is one narrow query.
     public_score: Mapped[float]

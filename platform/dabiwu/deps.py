@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from dabiwu.auth.roles import Role
-from dabiwu.auth.service import resolve_token
+from dabiwu.auth.service import Principal, cached_principal, load_principal, resolve_token
 from dabiwu.db.models import User
 from dabiwu.settings import Settings
 
@@ -55,6 +56,41 @@ def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def _load_principal(request: Request, token: str) -> Principal | None:
+    with request.app.state.sessionmaker() as session:
+        return load_principal(session, token=token, secret_key=request.app.state.settings.secret_key)
+
+
+async def get_principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    """Like CurrentUser, for read-only endpoints that need only who is asking (id, role, team).
+
+    Async and without a database session: a token checked less than DABIWU_TOKEN_CACHE_SECONDS ago
+    is trusted from memory (see auth.service.TokenCache for what that means for revocation), so a
+    cached answer costs no query and no thread.  Otherwise the token is checked in a worker thread.
+    """
+    if not token:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "Sign in first: send `Authorization: Bearer TOKEN` (get one from POST /api/v1/auth/token).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    settings = request.app.state.settings
+    _, principal = cached_principal(token=token, secret_key=settings.secret_key,
+                                    max_age_s=settings.token_cache_seconds)
+    if principal is None:
+        principal = await run_in_threadpool(_load_principal, request, token)
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "The token is invalid, expired or revoked: sign in again.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
 def require_roles(*roles: Role):

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = 10
     # A board checked this recently is served without asking the database whether it changed.
     board_cache_seconds: float = 2.0
+    # Read-mostly endpoints (the board) trust a token checked this recently without asking the
+    # database: a token revoked (or a user deactivated or given another role) through another server
+    # process is refused by them within this time; in the process that revoked it, at once.
+    token_cache_seconds: float = 5.0
     job_lease_seconds: int = 60
     job_max_attempts: int = 3
     # A blob under submissions/ with no row is removed by the reaper once it is this old: a crash

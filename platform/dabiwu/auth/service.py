@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
@@ -119,9 +122,82 @@ def resolve_token(session: Session, *, token: str, secret_key: str) -> User | No
     return user if user.is_active else None
 
 
+@dataclass(frozen=True)
+class Principal:
+    """Who holds a token, as plain data (what read-only endpoints need, without an ORM row)."""
+
+    user_id: int
+    role: str
+    team_id: int | None
+    expires_at: datetime | None
+
+
+class TokenCache:
+    """token digest -> (Principal, monotonic time it was read from the database), per process.
+
+    Lets read-mostly endpoints (the board) answer without a database query per request.  An entry is
+    trusted for `max_age_s` (DABIWU_TOKEN_CACHE_SECONDS): a token revoked, or a user deactivated or
+    given another role, through another server process is refused within that time; `revoke_token`
+    forgets the token at once in its own process.  Expiry is checked on every use.
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str, *, max_age_s: float) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or max_age_s <= 0 or time.monotonic() - entry[1] >= max_age_s:
+            return None
+        principal = entry[0]
+        expires = principal.expires_at
+        if expires is not None and expires <= utcnow():
+            return None
+        return principal
+
+    def put(self, digest: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                for old in list(self._entries)[: self.max_entries // 10 or 1]:
+                    self._entries.pop(old, None)
+            self._entries[digest] = (principal, time.monotonic())
+
+    def forget(self, digest: str) -> None:
+        with self._lock:
+            self._entries.pop(digest, None)
+
+
+token_cache = TokenCache()
+
+
+def cached_principal(*, token: str, secret_key: str, max_age_s: float) -> tuple[str, Principal | None]:
+    """(digest, the principal if a check less than max_age_s ago found the token valid)."""
+    digest = token_digest(token, secret_key=secret_key)
+    return digest, token_cache.get(digest, max_age_s=max_age_s)
+
+
+def load_principal(session: Session, *, token: str, secret_key: str) -> Principal | None:
+    """Check the token in the database (as `resolve_token`) and remember the answer if it is valid."""
+    digest = token_digest(token, secret_key=secret_key)
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    if row is None or row.revoked_at is not None:
+        return None
+    expires = as_utc(row.expires_at)
+    if expires is not None and expires <= utcnow():
+        return None
+    user = row.user
+    if not user.is_active:
+        return None
+    principal = Principal(user_id=user.id, role=user.role, team_id=user.team_id, expires_at=expires)
+    token_cache.put(digest, principal)
+    return principal
+
+
 def revoke_token(session: Session, *, user: User, token_id: int) -> None:
     row = session.get(ApiToken, token_id)
     if row is None or (row.user_id != user.id and user.role != Role.ADMIN):
         raise LookupError(f"No API token {token_id} of yours.")
     row.revoked_at = utcnow()
     session.flush()
+    token_cache.forget(row.token_hash)

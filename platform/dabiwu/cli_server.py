@@ -28,13 +28,16 @@ def register_server_commands(app: typer.Typer) -> None:
         port: int | None = typer.Option(None, help="port (DABIWU_PORT)"),
         demo: bool = typer.Option(False, "--demo/--no-demo", help="load bundled challenges and seed demo accounts"),
         workers: bool = typer.Option(True, "--workers/--no-workers", help="start local scoring workers"),
+        web_workers: int | None = typer.Option(
+            None, "--web-workers", min=1, help="HTTP server processes (DABIWU_WEB_WORKERS, default 1)"
+        ),
     ) -> None:
         """Migrate, (optionally) seed the demo, and serve the API, the registry and the web UI."""
         import uvicorn
 
         from dabiwu.app import create_app
 
-        settings = _settings_with(host=host, port=port, mode="demo" if demo else None)
+        settings = _settings_with(host=host, port=port, mode="demo" if demo else None, web_workers=web_workers)
         prepare(settings)
         if demo:
             from dabiwu.demo import seed_demo
@@ -42,7 +45,15 @@ def register_server_commands(app: typer.Typer) -> None:
             accounts = seed_demo(settings, challenges_root=BUNDLED_CHALLENGES)
             _print_accounts(settings, accounts)
         # With Celery the executor is the broker client and the reaper, not workers: the api always needs it.
-        app_instance = create_app(settings, start_workers=workers or settings.executor == "celery")
+        start_workers = workers or settings.executor == "celery"
+        if settings.web_workers > 1:
+            if settings.executor == "celery":
+                console.print("[red]--web-workers above 1 works with the local executor only for now: with Celery "
+                              "each HTTP process would need its own broker client. Use one web worker.[/red]")
+                raise typer.Exit(2)
+            _serve_processes(settings, start_workers=start_workers, demo=demo and workers)
+            return
+        app_instance = create_app(settings, start_workers=start_workers)
         if demo and workers:
             from dabiwu.demo_submissions import start_demo_activity
 
@@ -59,6 +70,46 @@ def register_server_commands(app: typer.Typer) -> None:
         settings = get_settings()
         prepare(settings)
         run_worker(settings, concurrency=concurrency)
+
+
+def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool) -> None:
+    """Several uvicorn processes share the port; the scoring workers, the reaper and the demo
+    activity run once, here in the parent, never once per HTTP process.
+
+    Each HTTP process keeps its own caches (boards, tokens), login throttle and /metrics: a board is
+    checked once per DABIWU_BOARD_CACHE_SECONDS by each process, and a revoked token is refused by
+    every process within DABIWU_TOKEN_CACHE_SECONDS.
+    """
+    import os
+
+    import uvicorn
+
+    executor = None
+    if start_workers:
+        from dabiwu.executors.factory import start_executor
+
+        executor = start_executor(settings)
+    if demo:
+        from dabiwu.demo_submissions import start_demo_activity
+
+        start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES)
+    # The HTTP processes are spawned: they read their settings from the environment, so hand them
+    # what the command line changed.
+    os.environ.update({"DABIWU_HOST": settings.host, "DABIWU_PORT": str(settings.port), "DABIWU_MODE": settings.mode})
+    try:
+        uvicorn.run("dabiwu.cli_server:web_process_app", factory=True, workers=settings.web_workers,
+                    host=settings.host, port=settings.port, log_config=None, access_log=False)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+
+
+def web_process_app():
+    """The app of one HTTP process of `dabiwu serve --web-workers N` (N > 1)."""
+    from dabiwu.app import create_app
+
+    # The local executor needs nothing from the HTTP processes: the database is its queue.
+    return create_app(get_settings(), start_workers=False)
 
 
 def _print_accounts(settings: Settings, accounts: list[tuple[str, str, str]]) -> None:

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # database: a token revoked (or a user deactivated or given another role) through another server
     # process is refused by them within this time; in the process that revoked it, at once.
     token_cache_seconds: float = 5.0
+    # `dabiwu serve` answers HTTP with this many processes (uvicorn workers); the scoring workers and
+    # the reaper are still started once, by the parent process.
+    web_workers: int = Field(default=1, ge=1)
     job_lease_seconds: int = 60
     job_max_attempts: int = 3
     # A blob under submissions/ with no row is removed by the reaper once it is this old: a crash

@@ -8,6 +8,8 @@ import threading
 from dabiwu.db.session import get_sessionmaker
 from dabiwu.executors.celery_app import TASK_NAME, make_celery, send_job
 from dabiwu.executors.jobs import beat, claim
+from dabiwu.executors.orphans import SWEEP_EVERY_PASSES
+from dabiwu.executors.scratch import sweep_scratch
 from dabiwu.executors.worker_loop import prewarm_sandbox, run_one, worker_identity
 from dabiwu.settings import Settings
 from dabiwu.storage_access import store_for
@@ -36,6 +38,7 @@ def build_worker_app(settings: Settings):
         return outcome
 
     def heartbeat_forever() -> None:
+        beats = 0
         while True:
             try:
                 with sessionmaker() as session:
@@ -43,8 +46,11 @@ def build_worker_app(settings: Settings):
 
                     row = session.get(WorkerHeartbeat, worker_id)
                     beat(session, worker_id=worker_id, kind="celery", current_job_id=row.current_job_id if row else None)
+                    if beats % SWEEP_EVERY_PASSES == 0:  # about once a minute: folders of this host's dead workers
+                        sweep_scratch(session, settings.home_dir / "work")
             except Exception:
                 log.exception("worker heartbeat failed")
+            beats += 1
             threading.Event().wait(5)
 
     threading.Thread(target=heartbeat_forever, name="worker-heartbeat", daemon=True).start()

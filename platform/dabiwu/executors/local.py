@@ -10,6 +10,7 @@ from dabiwu.db.session import get_sessionmaker
 from dabiwu.executors.base import Executor, JobSpec
 from dabiwu.executors.orphans import SWEEP_EVERY_PASSES, sweep_orphans
 from dabiwu.executors.reaper import reap
+from dabiwu.executors.scratch import sweep_scratch
 from dabiwu.executors.worker_loop import work_forever
 from dabiwu.settings import Settings
 from dabiwu.storage_access import store_for
@@ -57,6 +58,7 @@ class LocalExecutor(Executor):
                     reap(session, max_attempts=self.settings.job_max_attempts)
                     if passes % SWEEP_EVERY_PASSES == 0:
                         sweep_orphans(session, store, older_than_s=self.settings.orphan_grace_seconds)
+                        sweep_scratch(session, self.settings.home_dir / "work")
             except Exception:
                 log.exception("reaper pass failed; will retry")
             passes += 1

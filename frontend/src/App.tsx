@@ -6,6 +6,7 @@ import { authProvider } from "./api/authProvider";
 import { dataProvider } from "./api/dataProvider";
 import type { Role } from "./api/http";
 import { AuditList } from "./admin/Audit";
+import { BundlesPage } from "./admin/BundlesPage";
 import { DistrictCreate, DistrictList } from "./admin/Districts";
 import { QueuePage } from "./admin/QueuePage";
 import { TeamList } from "./admin/Teams";
@@ -16,8 +17,10 @@ import { i18nProvider } from "./i18n/i18nProvider";
 import { Layout } from "./layout/Layout";
 import { LoginPage } from "./layout/LoginPage";
 import { theme } from "./layout/theme";
+import { JudgingPage } from "./judging/JudgingPage";
 import { LeaderboardPage } from "./leaderboard/LeaderboardPage";
 import { DistrictUsePage } from "./registry/DistrictUsePage";
+import { ModelCardPage } from "./registry/ModelCardPage";
 import { RegistryPage } from "./registry/RegistryPage";
 import { SubmissionList } from "./submissions/SubmissionList";
 import { SubmissionShow } from "./submissions/SubmissionShow";
@@ -54,6 +57,10 @@ export function App() {
             <Route path="/registry" element={<RegistryPage />} />
             <Route path="/district-use" element={<DistrictUsePage />} />
             <Route path="/admin/queue" element={<QueuePage />} />
+            <Route path="/admin/bundles" element={<BundlesPage />} />
+            <Route path="/judging" element={<JudgingPage />} />
+            <Route path="/judging/:slug" element={<JudgingPage />} />
+            <Route path="/registry/:slug/:version" element={<ModelCardPage />} />
           </CustomRoutes>
         </>
       )}

@@ -43,3 +43,15 @@ def wait_scored(base: str, headers: dict[str, str], submission_id: str, timeout:
         if body["status"] in ("scored", "failed", "rejected") or time.monotonic() > deadline:
             return body
         time.sleep(1)
+
+
+def wait_board(base: str, headers: dict[str, str], slug: str, *, teams: int, split: str = "public",
+               timeout: float = SCORING_SECONDS) -> list[dict]:
+    """The board once it ranks at least `teams` teams (the demo's baselines are scored in the background)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = httpx.get(f"{base}/api/v1/challenges/{slug}/leaderboard", params={"split": split, "page_size": 500},
+                         headers=headers, timeout=30).json()
+        if len(rows) >= teams or time.monotonic() > deadline:
+            return rows
+        time.sleep(2)

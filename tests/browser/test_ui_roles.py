@@ -11,8 +11,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 EVERYONE = {"menu-challenges", "menu-leaderboard", "menu-registry", "menu-district-use"}
 MENUS = {
-    "admin": EVERYONE | {"menu-submissions", "menu-users", "menu-teams", "menu-districts", "menu-audit", "menu-queue"},
-    "judge": EVERYONE | {"menu-submissions"},
+    "admin": EVERYONE | {"menu-submissions", "menu-judging", "menu-users", "menu-teams", "menu-districts", "menu-audit",
+                         "menu-bundles", "menu-queue"},
+    "judge": EVERYONE | {"menu-submissions", "menu-judging"},
     "alice": EVERYONE | {"menu-submissions", "menu-submit"},
     "zaoyang": EVERYONE,
 }

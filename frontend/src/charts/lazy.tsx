@@ -5,6 +5,7 @@ import { Loading } from "../common/States";
 const DistrictBarChartLazy = lazy(() => import("./DistrictBarChart"));
 const PrCurveChartLazy = lazy(() => import("./PrCurveChart"));
 const ScoreChartLazy = lazy(() => import("./ScoreChart"));
+const HistoryChartLazy = lazy(() => import("./HistoryChart"));
 
 export function DistrictBarChart(props: ComponentProps<typeof DistrictBarChartLazy>) {
   return (
@@ -26,6 +27,14 @@ export function ScoreChart(props: ComponentProps<typeof ScoreChartLazy>) {
   return (
     <Suspense fallback={<Loading testId="chart-loading" />}>
       <ScoreChartLazy {...props} />
+    </Suspense>
+  );
+}
+
+export function HistoryChart(props: ComponentProps<typeof HistoryChartLazy>) {
+  return (
+    <Suspense fallback={<Loading testId="chart-loading" />}>
+      <HistoryChartLazy {...props} />
     </Suspense>
   );
 }

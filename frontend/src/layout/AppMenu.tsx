@@ -9,6 +9,8 @@ import GroupsIcon from "@mui/icons-material/Groups";
 import MapIcon from "@mui/icons-material/Map";
 import HistoryIcon from "@mui/icons-material/History";
 import QueueIcon from "@mui/icons-material/Queue";
+import GavelIcon from "@mui/icons-material/Gavel";
+import FolderZipIcon from "@mui/icons-material/FolderZip";
 import { Menu, useTranslate } from "react-admin";
 import { useRole } from "../common/usePermissionsRole";
 
@@ -26,12 +28,14 @@ export function AppMenu() {
       {role === "team" && item("/submissions", "dabiwu.menu.my_submissions", <ListAltIcon />, "menu-submissions")}
       {role === "team" && item("/submit", "dabiwu.menu.submit", <CloudUploadIcon />, "menu-submit")}
       {(role === "judge" || role === "admin") && item("/submissions", "dabiwu.menu.submissions", <ListAltIcon />, "menu-submissions")}
+      {(role === "judge" || role === "admin") && item("/judging", "dabiwu.menu.judging", <GavelIcon />, "menu-judging")}
       {item("/registry", "dabiwu.menu.registry", <Inventory2Icon />, "menu-registry")}
       {item("/district-use", "dabiwu.menu.district_use", <DownloadForOfflineIcon />, "menu-district-use")}
       {role === "admin" && item("/users", "dabiwu.menu.users", <PeopleIcon />, "menu-users")}
       {role === "admin" && item("/teams", "dabiwu.menu.teams", <GroupsIcon />, "menu-teams")}
       {role === "admin" && item("/districts", "dabiwu.menu.districts", <MapIcon />, "menu-districts")}
       {role === "admin" && item("/audit", "dabiwu.menu.audit", <HistoryIcon />, "menu-audit")}
+      {role === "admin" && item("/admin/bundles", "dabiwu.menu.bundles", <FolderZipIcon />, "menu-bundles")}
       {role === "admin" && item("/admin/queue", "dabiwu.menu.queue", <QueueIcon />, "menu-queue")}
     </Menu>
   );

@@ -1,11 +1,11 @@
-import { Alert, Box, Button, Card, CardContent, MenuItem, Stack, Tab, Tabs, TextField, Typography } from "@mui/material";
-import { useQuery } from "@tanstack/react-query";
+import { Alert, Box, Button, Card, CardContent, MenuItem, Stack, Tab, TablePagination, Tabs, TextField, Typography } from "@mui/material";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import DownloadIcon from "@mui/icons-material/Download";
 import { Title, useGetList, useLocaleState, useNotify, useTranslate } from "react-admin";
 import { useNavigate, useParams } from "react-router-dom";
 import { downloadWithToken } from "../api/download";
-import { apiGet, errorStatus, errorText } from "../api/http";
+import { apiFetch, errorStatus, errorText } from "../api/http";
 import { ScoreChart } from "../charts/lazy";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { PhaseChip } from "../common/StatusChip";
@@ -13,16 +13,34 @@ import { formatScore, localized } from "../common/text";
 import type { Challenge, LeaderboardRow } from "../common/types";
 import { canSeePrivate, useRole } from "../common/usePermissionsRole";
 import { metricLabel } from "../challenges/ChallengeFields";
+import { FinalRanking } from "../judging/FinalRanking";
 import { BoardTable } from "./BoardTable";
+import { HistoryPanel } from "./HistoryPanel";
+import { ShakeUpPanel } from "./ShakeUpPanel";
 
 type Split = "public" | "private";
+type TabName = Split | "history" | "shakeup" | "final";
 
-function useBoard(slug: string, split: Split, enabled: boolean) {
+export const BOARD_PAGE_SIZES = [25, 50, 100];
+
+/**
+ * One page of a board. The API pages with page/page_size and X-Total-Count; an older server
+ * answers the whole board without the header, and then the page is cut here.
+ */
+function useBoard(slug: string, split: Split, page: number, perPage: number) {
   return useQuery({
-    queryKey: ["leaderboard", slug, split],
-    queryFn: () => apiGet<LeaderboardRow[]>(`/challenges/${encodeURIComponent(slug)}/leaderboard?split=${split}`),
-    enabled,
+    queryKey: ["leaderboard", slug, split, page, perPage],
+    queryFn: async () => {
+      const { json, headers } = await apiFetch<LeaderboardRow[]>(
+        `/challenges/${encodeURIComponent(slug)}/leaderboard?split=${split}&page=${page + 1}&page_size=${perPage}`,
+      );
+      const rows = Array.isArray(json) ? json : [];
+      const header = headers.get("X-Total-Count");
+      if (header === null) return { rows: rows.slice(page * perPage, (page + 1) * perPage), total: rows.length };
+      return { rows, total: Number(header) };
+    },
     retry: false,
+    placeholderData: keepPreviousData,
     refetchInterval: split === "public" ? 30_000 : false,
   });
 }
@@ -60,7 +78,9 @@ function Board({
   secondaryName?: string;
 }) {
   const translate = useTranslate();
-  const board = useBoard(slug, split, true);
+  const [page, setPage] = useState(0);
+  const [perPage, setPerPage] = useState(100);
+  const board = useBoard(slug, split, page, perPage);
   if (board.isPending) return <Loading />;
   if (board.isError) {
     if (split === "private" && errorStatus(board.error) === 403) {
@@ -72,8 +92,8 @@ function Board({
     }
     return <ErrorState error={board.error} />;
   }
-  const rows = board.data ?? [];
-  if (!rows.length) return <EmptyState message={translate("dabiwu.leaderboard.empty")} testId={`${split}-board-empty`} />;
+  const { rows, total } = board.data;
+  if (!rows.length && page === 0) return <EmptyState message={translate("dabiwu.leaderboard.empty")} testId={`${split}-board-empty`} />;
   const chartData = rows
     .filter((r) => typeof r.score === "number")
     .map((r) => {
@@ -90,6 +110,22 @@ function Board({
   return (
     <Stack spacing={2}>
       <BoardTable rows={rows} testId={`${split}-board`} linkSubmissions={linkSubmissions} secondaryName={secondaryName} />
+      <TablePagination
+        component="div"
+        data-testid="board-pagination"
+        data-total={total}
+        count={total}
+        page={page}
+        rowsPerPage={perPage}
+        rowsPerPageOptions={BOARD_PAGE_SIZES.includes(perPage) ? BOARD_PAGE_SIZES : [...BOARD_PAGE_SIZES, perPage]}
+        labelRowsPerPage={translate("dabiwu.common.rows_per_page")}
+        labelDisplayedRows={({ from, to, count }) => translate("dabiwu.common.displayed_rows", { from, to, count })}
+        onPageChange={(_, p) => setPage(p)}
+        onRowsPerPageChange={(e) => {
+          setPerPage(Number(e.target.value));
+          setPage(0);
+        }}
+      />
       <Stack direction="row" alignItems="center" justifyContent="space-between" spacing={2}>
         <Typography variant="caption" color="text.secondary">
           {translate("dabiwu.leaderboard.ci_note")}
@@ -112,12 +148,13 @@ export function LeaderboardPage() {
   const navigate = useNavigate();
   const role = useRole();
   const { slug } = useParams<{ slug?: string }>();
-  const [tab, setTab] = useState<Split>("public");
+  const [tab, setTab] = useState<TabName>("public");
   const { data, isPending, error } = useGetList<Challenge>("challenges", { pagination: { page: 1, perPage: 100 } });
   const challenges = data ?? [];
   const current = challenges.find((c) => (c.slug ?? c.id) === slug) ?? (slug ? undefined : challenges[0]);
   const currentSlug = current ? (current.slug ?? current.id) : "";
-  const privateVisible = canSeePrivate(role) || current?.phase === "finalized";
+  const finalized = current?.phase === "finalized";
+  const privateVisible = canSeePrivate(role) || finalized;
   const secondary = current?.metric?.secondary;
   const secondaryName = Array.isArray(secondary) ? secondary[0] : (secondary ?? undefined);
 
@@ -161,11 +198,20 @@ export function LeaderboardPage() {
                 <Alert severity="error">{translate("dabiwu.upload.unknown_challenge", { slug: slug ?? "" })}</Alert>
               ) : (
                 <>
-                  <Tabs value={tab} onChange={(_, value: Split) => setTab(value)}>
+                  <Tabs value={tab} onChange={(_, value: TabName) => setTab(value)} variant="scrollable">
                     <Tab value="public" label={translate("dabiwu.leaderboard.public")} data-testid="tab-public" />
                     <Tab value="private" label={translate("dabiwu.leaderboard.private")} data-testid="tab-private" />
+                    <Tab value="history" label={translate("dabiwu.leaderboard.history")} data-testid="tab-history" />
+                    {privateVisible && <Tab value="shakeup" label={translate("dabiwu.leaderboard.shake_up")} data-testid="tab-shakeup" />}
+                    {finalized && <Tab value="final" label={translate("dabiwu.judging.final_ranking")} data-testid="tab-final" />}
                   </Tabs>
-                  {tab === "public" ? (
+                  {tab === "history" ? (
+                    <HistoryPanel key={`${currentSlug}-history`} slug={currentSlug} />
+                  ) : tab === "shakeup" && privateVisible ? (
+                    <ShakeUpPanel key={`${currentSlug}-shakeup`} slug={currentSlug} finalized={finalized} />
+                  ) : tab === "final" && finalized ? (
+                    <FinalRanking key={`${currentSlug}-final`} slug={currentSlug} finalized />
+                  ) : tab === "public" || tab === "shakeup" || tab === "final" ? (
                     <Board key={`${currentSlug}-public`} slug={currentSlug} split="public" linkSubmissions={canSeePrivate(role)} secondaryName={secondaryName} />
                   ) : privateVisible ? (
                     <Board key={`${currentSlug}-private`} slug={currentSlug} split="private" linkSubmissions={canSeePrivate(role)} secondaryName={secondaryName} />

@@ -9,6 +9,7 @@ import { EmptyState, ErrorState, Loading } from "../common/States";
 import { localized } from "../common/text";
 import type { Challenge } from "../common/types";
 import { useRole } from "../common/usePermissionsRole";
+import { OutcomeUpload } from "./OutcomeUpload";
 
 export function mlflowSnippet(origin: string, slug: string, token: string): string {
   return [
@@ -132,6 +133,13 @@ export function DistrictUsePage() {
               <Typography variant="body2" color="text.secondary">
                 {translate("dabiwu.district.outcomes_note")}
               </Typography>
+
+              <Typography variant="h6">{translate("dabiwu.outcomes.title")}</Typography>
+              {role === "district" ? (
+                <OutcomeUpload key={slug} slug={slug} />
+              ) : (
+                <Alert severity="info">{translate("dabiwu.outcomes.district_only")}</Alert>
+              )}
             </Stack>
           )}
         </CardContent>

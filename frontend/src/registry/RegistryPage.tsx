@@ -7,23 +7,7 @@ import { useFormatDateTime } from "../common/dates";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { localized } from "../common/text";
 
-/** One listed version, as GET /registry/models returns it (only the fields shown here). */
-interface RegistryVersion {
-  version: number;
-  is_champion?: boolean;
-  team?: string;
-  promoted_at?: string | null;
-}
-
-/** One registered model per challenge; a challenge nobody was promoted in has no listed versions. */
-interface RegistryModel {
-  slug: string;
-  title_zh?: string;
-  title_en?: string;
-  registered_model: string;
-  champion_version: number | null;
-  listed?: RegistryVersion[];
-}
+import { percent, type RegistryModel, type VersionSummary as RegistryVersion } from "./types";
 
 const listedOf = (m: RegistryModel) => (Array.isArray(m.listed) ? m.listed : []);
 const newestFirst = (versions: RegistryVersion[]) => [...versions].sort((a, b) => b.version - a.version);
@@ -67,6 +51,9 @@ export function RegistryPage() {
               <TableCell>{translate("dabiwu.registry.aliases")}</TableCell>
               <TableCell>{translate("dabiwu.registry.team")}</TableCell>
               <TableCell>{translate("dabiwu.registry.updated")}</TableCell>
+              <TableCell align="right">{translate("dabiwu.registry.pulls")}</TableCell>
+              <TableCell align="right">{translate("dabiwu.registry.leads_reported")}</TableCell>
+              <TableCell align="right">{translate("dabiwu.registry.field_precision")}</TableCell>
               <TableCell>{translate("dabiwu.registry.pull")}</TableCell>
             </TableRow>
           </TableHead>
@@ -83,12 +70,33 @@ export function RegistryPage() {
                       {m.registered_model}
                     </Typography>
                   </TableCell>
-                  <TableCell>{versions.map((v) => `v${v.version}`).join(", ")}</TableCell>
+                  <TableCell>
+                    <Stack direction="row" spacing={0.5} flexWrap="wrap" useFlexGap>
+                      {versions.map((v) => (
+                        <Chip
+                          key={v.version}
+                          size="small"
+                          variant="outlined"
+                          clickable
+                          component={Link}
+                          to={`/registry/${encodeURIComponent(m.slug)}/${v.version}`}
+                          label={`v${v.version}`}
+                          data-testid="model-card-link"
+                          data-version={v.version}
+                        />
+                      ))}
+                    </Stack>
+                  </TableCell>
                   <TableCell>
                     {champion ? <Chip size="small" color="primary" label={`champion → v${champion.version}`} /> : "—"}
                   </TableCell>
                   <TableCell>{shown?.team || "—"}</TableCell>
                   <TableCell>{format(shown?.promoted_at ?? null)}</TableCell>
+                  <TableCell align="right" data-testid="registry-pulls">{shown?.adoption?.pulls ?? "—"}</TableCell>
+                  <TableCell align="right">
+                    {shown?.adoption ? `${shown.adoption.cases_made} / ${shown.adoption.leads_reported}` : "—"}
+                  </TableCell>
+                  <TableCell align="right" data-testid="registry-precision">{percent(shown?.field_precision)}</TableCell>
                   <TableCell sx={{ fontFamily: "monospace", fontSize: 12 }}>{`dabiwu pull ${pullRef(m)} --out ./model`}</TableCell>
                 </TableRow>
               );

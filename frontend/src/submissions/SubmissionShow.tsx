@@ -12,6 +12,7 @@ import { challengeSlug, type Submission } from "../common/types";
 import { useRole } from "../common/usePermissionsRole";
 import { FinalToggle } from "./FinalToggle";
 import { MetricsPanel } from "./MetricsPanel";
+import { RescoreButton } from "./RescoreButton";
 import { useLiveSubmission } from "./useLiveSubmission";
 
 function SubmissionTitle() {
@@ -59,6 +60,7 @@ function SubmissionDetail() {
         )}
         <Box sx={{ flex: 1 }} />
         {role === "team" && <FinalToggle submission={submission} />}
+        {role === "admin" && <RescoreButton id={String(submission.id)} onDone={() => void refetch()} />}
         {slug && (
           <Button component={Link} to={`/leaderboard/${slug}`} size="small" startIcon={<LeaderboardIcon />}>
             {translate("dabiwu.challenge.leaderboard")}

@@ -1,0 +1,152 @@
+import {
+  Alert, Button, Chip, Dialog, DialogActions, DialogContent, DialogTitle, Table, TableBody, TableCell, TableHead,
+  TablePagination, TableRow, TextField, Typography,
+} from "@mui/material";
+import BlockIcon from "@mui/icons-material/Block";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useNotify, useTranslate } from "react-admin";
+import { Link } from "react-router-dom";
+import { apiFetch, apiPost, errorText } from "../api/http";
+import { useFormatDateTime } from "../common/dates";
+import { EmptyState, ErrorState, Loading } from "../common/States";
+import { formatScore, nameOf } from "../common/text";
+import type { Submission } from "../common/types";
+
+/** The challenge's scored submissions, each with a disqualify button that asks for a reason. */
+export function DisqualifyPanel({ slug }: { slug: string }) {
+  const translate = useTranslate();
+  const notify = useNotify();
+  const format = useFormatDateTime();
+  const queryClient = useQueryClient();
+  const [page, setPage] = useState(0);
+  const [perPage, setPerPage] = useState(25);
+  const [target, setTarget] = useState<Submission | null>(null);
+  const [reason, setReason] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<Record<string, string>>({});
+  const submissions = useQuery({
+    queryKey: ["judging-submissions", slug, page, perPage],
+    queryFn: async () => {
+      const { json, headers } = await apiFetch<Submission[]>(
+        `/submissions?challenge=${encodeURIComponent(slug)}&status=scored&page=${page + 1}&page_size=${perPage}`,
+      );
+      return { rows: json ?? [], total: Number(headers.get("X-Total-Count") ?? (json ?? []).length) };
+    },
+    retry: false,
+  });
+
+  const open = (s: Submission) => {
+    setTarget(s);
+    setReason("");
+    setError(null);
+  };
+  const confirm = async () => {
+    if (!target) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await apiPost(`/submissions/${encodeURIComponent(target.id)}/disqualify`, { reason });
+      setDone({ ...done, [target.id]: reason });
+      setTarget(null);
+      notify(translate("dabiwu.judging.disqualified_note", { team: nameOf(target.team) }), { type: "success" });
+      await queryClient.invalidateQueries({ queryKey: ["leaderboard", slug] });
+      await queryClient.invalidateQueries({ queryKey: ["final-ranking", slug] });
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (submissions.isPending) return <Loading />;
+  if (submissions.isError) return <ErrorState error={submissions.error} />;
+  const { rows, total } = submissions.data;
+  if (!rows.length) return <EmptyState message={translate("dabiwu.judging.no_submissions")} testId="judging-submissions-empty" />;
+  return (
+    <>
+      <Typography variant="body2" color="text.secondary">
+        {translate("dabiwu.judging.disqualify_help")}
+      </Typography>
+      <Table size="small" data-testid="judging-submissions">
+        <TableHead>
+          <TableRow>
+            <TableCell>{translate("dabiwu.submission.id")}</TableCell>
+            <TableCell>{translate("dabiwu.submission.team")}</TableCell>
+            <TableCell align="right">{translate("dabiwu.submission.public_score")}</TableCell>
+            <TableCell>{translate("dabiwu.submission.created_at")}</TableCell>
+            <TableCell />
+          </TableRow>
+        </TableHead>
+        <TableBody>
+          {rows.map((s) => (
+            <TableRow key={s.id} data-testid="judging-submission-row" data-id={s.id} data-team={nameOf(s.team)}>
+              <TableCell>
+                <Link to={`/submissions/${encodeURIComponent(s.id)}/show`}>
+                  <code>{String(s.id).slice(0, 8)}</code>
+                </Link>
+              </TableCell>
+              <TableCell>{nameOf(s.team)}</TableCell>
+              <TableCell align="right">{formatScore(s.public_score)}</TableCell>
+              <TableCell>{format(s.created_at)}</TableCell>
+              <TableCell align="right">
+                {done[s.id] !== undefined ? (
+                  <Chip size="small" color="error" label={translate("dabiwu.judging.disqualified")} title={done[s.id]} data-testid="disqualified-chip" />
+                ) : (
+                  <Button size="small" color="error" startIcon={<BlockIcon />} onClick={() => open(s)} data-testid="disqualify-button">
+                    {translate("dabiwu.judging.disqualify")}
+                  </Button>
+                )}
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      <TablePagination
+        component="div"
+        count={total}
+        page={page}
+        rowsPerPage={perPage}
+        rowsPerPageOptions={[25, 50, 100]}
+        labelRowsPerPage={translate("dabiwu.common.rows_per_page")}
+        labelDisplayedRows={({ from, to, count }) => translate("dabiwu.common.displayed_rows", { from, to, count })}
+        onPageChange={(_, p) => setPage(p)}
+        onRowsPerPageChange={(e) => {
+          setPerPage(Number(e.target.value));
+          setPage(0);
+        }}
+      />
+      <Dialog open={target !== null} onClose={() => setTarget(null)} fullWidth maxWidth="sm">
+        <DialogTitle>
+          {translate("dabiwu.judging.disqualify_title", { team: target ? nameOf(target.team) : "", id: target ? String(target.id).slice(0, 8) : "" })}
+        </DialogTitle>
+        <DialogContent>
+          <TextField
+            autoFocus
+            fullWidth
+            multiline
+            minRows={3}
+            margin="dense"
+            label={translate("dabiwu.judging.reason")}
+            helperText={translate("dabiwu.judging.reason_help")}
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            slotProps={{ htmlInput: { "data-testid": "disqualify-reason" } }}
+          />
+          {error && (
+            <Alert severity="error" data-testid="disqualify-error">
+              {error}
+            </Alert>
+          )}
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setTarget(null)}>{translate("ra.action.cancel")}</Button>
+          <Button color="error" variant="contained" disabled={busy} onClick={() => void confirm()} data-testid="disqualify-confirm">
+            {translate("dabiwu.judging.disqualify")}
+          </Button>
+        </DialogActions>
+      </Dialog>
+    </>
+  );
+}

@@ -1,0 +1,121 @@
+"""Judging in the browser: a rubric review, a disqualification with a reason, finalize, the shake-up.
+
+The head judge finalizes drunk-driving-withdrawal and disqualifies on han-river-ecology; no other
+browser test reads those two challenges, so the medical-insurance boards the others use stay as they were.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import SLUG, api_headers, go, wait_board
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
+
+FINALIZED = "drunk-driving-withdrawal"
+DISQUALIFIED_IN = "han-river-ecology"
+ALICE_TEAM = "襄城检察数据队"
+
+
+def test_judge_reviews_disqualifies_finalizes_and_sees_the_shake_up(page, demo_server, sign_in, screenshot):
+    judge = api_headers(demo_server, "judge")
+    api = f"{demo_server}/api/v1"
+    # The demo scores one baseline per team and challenge in the background.
+    finalists = wait_board(demo_server, judge, FINALIZED, teams=2, split="private")
+    assert len(finalists) == 2, finalists
+    assert len(wait_board(demo_server, judge, DISQUALIFIED_IN, teams=2)) == 2
+    rubric = httpx.get(f"{api}/challenges/{FINALIZED}", headers=judge, timeout=30).json()["rubric"]
+
+    sign_in("judge")
+    page.get_by_test_id("menu-judging").click()
+    go(page, f"#/judging/{FINALIZED}")
+    form = page.get_by_test_id("review-form")
+    expect(form).to_be_visible()
+    form.get_by_role("combobox").click()
+    page.locator(f"[data-testid=review-team-option][data-team='{ALICE_TEAM}']").click()
+    # Out of range first: the API's own sentence is shown.
+    for item in rubric:
+        page.get_by_test_id(f"review-score-{item['key']}").fill("11")
+    page.get_by_test_id("review-submit").click()
+    expect(page.get_by_test_id("review-error")).to_contain_text("0 to 10")
+    for item in rubric:
+        page.get_by_test_id(f"review-score-{item['key']}").fill("8")
+    page.get_by_test_id("review-comment").fill("线索准确，可推广（浏览器测试）")
+    page.get_by_test_id("review-submit").click()
+    expect(page.get_by_test_id("review-saved")).to_be_visible()
+    expect(page.locator(f"[data-testid=review-row][data-team='{ALICE_TEAM}'][data-judge=judge]")).to_have_count(1)
+    reviews = httpx.get(f"{api}/challenges/{FINALIZED}/reviews", headers=judge, timeout=30).json()
+    assert [r["scores"] for r in reviews] == [{item["key"]: 8.0 for item in rubric}]
+    screenshot("review")
+
+    # Disqualify alice's submission on another challenge, with a reason.
+    go(page, f"#/judging/{DISQUALIFIED_IN}")
+    row = page.locator(f"[data-testid=judging-submission-row][data-team='{ALICE_TEAM}']").first
+    submission_id = row.get_attribute("data-id")
+    row.get_by_test_id("disqualify-button").click()
+    page.get_by_test_id("disqualify-reason").fill("模型复用了测试数据（浏览器测试）")
+    page.get_by_test_id("disqualify-confirm").click()
+    expect(row.get_by_test_id("disqualified-chip")).to_be_visible()
+    board = httpx.get(f"{api}/challenges/{DISQUALIFIED_IN}/leaderboard", headers=judge, timeout=30).json()
+    assert submission_id not in {r["submission_id"] for r in board}
+    screenshot("disqualified")
+
+    # Finalize behind a confirmation; the final ranking is then shown frozen.
+    go(page, f"#/judging/{FINALIZED}")
+    expect(page.get_by_test_id("final-ranking")).to_have_attribute("data-frozen", "false")
+    page.get_by_test_id("finalize-button").click()
+    page.get_by_test_id("finalize-confirm").click()
+    expect(page.get_by_test_id("finalize-result")).to_be_visible()
+    expect(page.get_by_test_id("final-ranking")).to_have_attribute("data-frozen", "true")
+    expect(page.get_by_test_id("finalize-button")).to_have_count(0)
+    final = httpx.get(f"{api}/challenges/{FINALIZED}/final-ranking", headers=judge, timeout=30).json()
+    for entry in final:
+        expect(page.locator(f"[data-testid=final-row][data-team='{entry['team']}']")).to_have_attribute("data-rank", str(entry["rank"]))
+    assert httpx.get(f"{api}/challenges/{FINALIZED}", headers=judge, timeout=30).json()["phase"] == "finalized"
+    screenshot("finalized")
+
+    # The shake-up: each team's move from its public to its private rank, as the API computes it.
+    page.get_by_test_id("menu-leaderboard").click()
+    go(page, f"#/leaderboard/{FINALIZED}")
+    page.get_by_test_id("tab-shakeup").click()
+    expect(page.get_by_test_id("shake-up")).to_be_visible()
+    shake = httpx.get(f"{api}/challenges/{FINALIZED}/shake-up", headers=judge, timeout=30).json()
+    assert len(shake) == 2
+    expect(page.get_by_test_id("shake-row")).to_have_count(len(shake))
+    for entry in shake:
+        row = page.locator(f"[data-testid=shake-row][data-team='{entry['team']}']")
+        expect(row).to_have_attribute("data-private-rank", str(entry["private_rank"]))
+        expect(row).to_have_attribute("data-public-rank", str(entry["public_rank"]))
+        expect(row).to_have_attribute("data-change", str(entry["change"]))
+        assert entry["change"] == entry["public_rank"] - entry["private_rank"]
+        # After finalize the rubric moves teams too: private rank -> final rank, beside the shake-up.
+        final_rank = next(f["rank"] for f in final if f["team"] == entry["team"])
+        expect(row).to_have_attribute("data-final-rank", str(final_rank))
+    moved = sum(1 for e in shake if e["change"])
+    expect(page.get_by_test_id("shake-up-summary")).to_have_attribute("data-moved", str(moved))
+    screenshot("shake-up")
+
+    page.get_by_test_id("tab-history").click()
+    expect(page.get_by_test_id("history-chart")).to_have_attribute("data-series", "2")
+    # One step line per team (a flat line has no height, so count it rather than ask if it is "visible").
+    expect(page.get_by_test_id("history-chart").locator("path.recharts-line-curve")).to_have_count(2)
+
+
+def test_a_team_sees_no_judge_controls(page, demo_server, sign_in):
+    sign_in("alice")
+    expect(page.get_by_test_id("menu-judging")).to_have_count(0)
+    go(page, f"#/judging/{SLUG}")
+    expect(page.get_by_test_id("judging-forbidden")).to_be_visible()
+    for test_id in ("review-form", "disqualify-button", "finalize-button", "judging-panels"):
+        expect(page.get_by_test_id(test_id)).to_have_count(0)
+    # A running contest shows a team no shake-up; the history is for everyone.
+    go(page, f"#/leaderboard/{SLUG}")
+    expect(page.get_by_test_id("public-board")).to_be_visible()
+    # The board pages by X-Total-Count (the whole board fits on the first page here).
+    board = httpx.get(f"{demo_server}/api/v1/challenges/{SLUG}/leaderboard", headers=api_headers(demo_server, "alice"), timeout=30)
+    expect(page.get_by_test_id("board-pagination")).to_have_attribute("data-total", str(len(board.json())))
+    expect(page.get_by_test_id("tab-shakeup")).to_have_count(0)
+    page.get_by_test_id("tab-history").click()
+    expect(page.locator("[data-testid=history-chart], [data-testid=history-empty]")).to_be_visible()

@@ -101,3 +101,24 @@ def test_a_finalized_board_is_paginated_too(client, world):
         assert answer.status_code == 200, answer.text
         assert answer.headers["X-Total-Count"] == "3"
         assert [(r["rank"], r["team"]) for r in answer.json()] == [(3, "C")]
+
+
+def test_a_swapped_final_mark_and_a_requeued_submission_change_the_board(client, world):
+    """Changes that keep every count the same still give the board a new version."""
+    from sqlalchemy import update
+
+    from dabiwu.db.models import Submission
+
+    high = world.scored("A", 0.9, 0.2, is_final=True)
+    low = world.scored("A", 0.1, 0.8)
+    world.scored("B", 0.5, 0.5)
+    private = {r["team"]: r["score"] for r in get_page(client, world, split="private")[0]}
+    assert private["A"] == 0.2
+    unmark = client.post(f"/api/v1/submissions/{high}/final", json={"is_final": False}, headers=world.headers["A"])
+    mark = client.post(f"/api/v1/submissions/{low}/final", json={"is_final": True}, headers=world.headers["A"])
+    assert unmark.status_code == 200 and mark.status_code == 200, unmark.text + mark.text
+    private = {r["team"]: r["score"] for r in get_page(client, world, split="private")[0]}
+    assert private["A"] == 0.8  # still one final mark, but another one
+    with world.session() as session:  # e.g. a rescore handed back to the queue: off the board until scored
+        session.execute(update(Submission).where(Submission.id.in_([high, low])).values(status="queued"))
+    assert [r["team"] for r in get_page(client, world)[0]] == ["B"]

@@ -8,12 +8,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # a tuple: a board builds 100k of these, ~3x cheaper than a frozen dataclass
     team_id: int
     team: str
     submission_id: str
@@ -34,14 +33,15 @@ def sort_key(entry: Entry) -> tuple:
 
 
 def best_per_team(entries: list[Entry]) -> list[Entry]:
-    best: dict[int, Entry] = {}
+    best: dict[int, tuple[tuple, Entry]] = {}
     for entry in entries:
         if not _usable(entry.score):
             continue
+        key = sort_key(entry)
         current = best.get(entry.team_id)
-        if current is None or sort_key(entry) < sort_key(current):
-            best[entry.team_id] = entry
-    return sorted(best.values(), key=sort_key)
+        if current is None or key < current[0]:
+            best[entry.team_id] = (key, entry)
+    return [entry for _, entry in sorted(best.values(), key=lambda pair: pair[0])]
 
 
 def ranked_rows(entries: list[Entry], *, counts: dict[int, int], last_at: dict[int, datetime]) -> list[dict]:

@@ -12,7 +12,8 @@ from dabiwu.challenges.router import challenge_or_404
 from dabiwu.deps import CurrentPrincipal, CurrentUser, SessionDep
 from dabiwu.leaderboards.schemas import BoardRow, ShakeUpRow
 from dabiwu.leaderboards.service import (
-    best_score_history, board_page, cached_challenge, cached_page, current_board, remember_challenge, shake_up,
+    best_score_history, board_page, cached_challenge, cached_page, current_board, database_key, remember_challenge,
+    shake_up,
 )
 from dabiwu.submissions.service import private_visible
 
@@ -41,7 +42,7 @@ async def read_leaderboard(
         raise HTTPException(422, f"page_size must be between 1 and {BOARD_MAX_PAGE_SIZE}; got {page_size}. "
                                  "Page through a larger board, or download leaderboard.csv for all of it.")
     settings = request.app.state.settings
-    db_url = request.app.state.sessionmaker.kw["bind"].url
+    db_url = database_key(request.app.state.sessionmaker.kw["bind"])
     view = cached_challenge(db_url, slug=slug, max_age_s=settings.board_cache_seconds)
     answer = None
     if view is not None:

@@ -7,10 +7,11 @@ import threading
 import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from dabiwu.db.models import BoardSnapshot, Challenge, Score, Submission, Team
@@ -31,8 +32,14 @@ _cache_lock = threading.Lock()
 _key_locks: dict[tuple, threading.Lock] = defaultdict(threading.Lock)
 
 
+@lru_cache(maxsize=64)
+def database_key(engine: Engine) -> str:
+    """A cheap, hashable name of the database an engine talks to (part of every cache key)."""
+    return engine.url.render_as_string(hide_password=True)
+
+
 def _board_key(session: Session, *, challenge: Challenge, split: str) -> tuple:
-    return (session.get_bind().url, challenge.id, split)
+    return (database_key(session.get_bind()), challenge.id, split)
 
 
 def _score_marks(session: Session) -> tuple[int, int]:
@@ -59,18 +66,25 @@ def _new_scores_touch(session: Session, *, challenge_id: int, seen: tuple[int, i
 
 
 def _submission_marks(session: Session, *, challenge: Challenge) -> tuple:
-    """What a board depends on besides scores: submissions by status (their counts and last times
-    are shown), final marks and disqualifications.  Two reads of this challenge's submissions."""
-    by_status = session.execute(
-        select(Submission.status, func.count(), func.max(Submission.created_at))
-        .where(Submission.challenge_id == challenge.id).group_by(Submission.status).order_by(Submission.status)
+    """What a board depends on besides scores: how many submissions (counts and last times are
+    shown), which are not scored and in what state, final marks and disqualifications.
+
+    Written so each read uses an index: the count reads only the challenge index; the unscored
+    ones are a range of the status index (few rows, whatever the challenge), which also sees a
+    scored submission sent back to the queue.  Only the final/disqualified read scans the challenge.
+    """
+    total = session.scalar(select(func.count()).select_from(Submission).where(Submission.challenge_id == challenge.id))
+    unscored = session.execute(
+        select(Submission.id, Submission.status, Submission.challenge_id)
+        .where((Submission.status < "scored") | (Submission.status > "scored"))
     ).all()
     flagged = session.execute(
         select(Submission.id, Submission.is_final, Submission.disqualified_reason.is_not(None))
         .where(Submission.challenge_id == challenge.id,
                Submission.is_final.is_(True) | Submission.disqualified_reason.is_not(None))
     ).all()
-    return tuple(tuple(r) for r in by_status), frozenset(tuple(r) for r in flagged)
+    return (total, frozenset((r[0], r[1]) for r in unscored if r[2] == challenge.id),
+            frozenset(tuple(r) for r in flagged))
 
 
 def _scored_rows(session: Session, *, challenge: Challenge):
@@ -257,7 +271,7 @@ _challenge_cache: dict[tuple, tuple[ChallengeView, float]] = {}
 def remember_challenge(session: Session, *, challenge: Challenge) -> ChallengeView:
     view = ChallengeView(id=challenge.id, slug=challenge.slug, spec=challenge.spec, finalized_at=challenge.finalized_at)
     with _cache_lock:
-        _challenge_cache[(session.get_bind().url, challenge.slug)] = (view, time.monotonic())
+        _challenge_cache[(database_key(session.get_bind()), challenge.slug)] = (view, time.monotonic())
     return view
 
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from benchmarks.bench_upload import BUNDLE, _free_port
+from benchmarks.bench_upload import BUNDLE, _free_port, baseline_model
 
 TEST_ROWS = 1000
 
@@ -49,18 +49,8 @@ def _bundle(tmp: Path) -> tuple[Path, str]:
 
 
 def _model(tmp: Path) -> tuple[Path, Path]:
-    """The bundle's baseline (a scikit-learn pipeline saved by mlflow.sklearn, skops), as a folder and a tar.gz."""
-    import importlib.util
-
-    sys.path.insert(0, str(BUNDLE.parents[1] / "platform"))
-    from dabiwu.challenges.bundle import load_bundle
-
-    bundle = load_bundle(BUNDLE)
-    train = bundle.generate(2000, 1)
-    spec = importlib.util.spec_from_file_location("bench_baseline", BUNDLE / "baseline.py")
-    baseline = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(baseline)
-    model_dir = baseline.save(baseline.train(train), train, tmp / "model")
+    """The bundle's baseline as a model folder and as the .tar.gz a team uploads."""
+    model_dir = baseline_model(tmp)
     archive = tmp / "model.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(model_dir, arcname=".")

@@ -40,11 +40,9 @@ def _rss_kb(pid: int, field: str) -> int:
     raise RuntimeError(field)
 
 
-def _model_archive(tmp: Path, megabytes: int) -> Path:
-    """A real MLflow model folder (the bundle baseline) plus an incompressible blob of the given size."""
+def baseline_model(tmp: Path) -> Path:
+    """The bundle's baseline (a scikit-learn pipeline saved by mlflow.sklearn, skops) as a model folder."""
     import importlib.util
-
-    import pandas as pd
 
     sys.path.insert(0, str(REPO / "platform"))
     from dabiwu.challenges.bundle import load_bundle
@@ -54,14 +52,18 @@ def _model_archive(tmp: Path, megabytes: int) -> Path:
     spec = importlib.util.spec_from_file_location("bench_baseline", BUNDLE / "baseline.py")
     baseline = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(baseline)
-    model_dir = baseline.save(baseline.train(train), train, tmp / "model")
+    return baseline.save(baseline.train(train), train, tmp / "model")
+
+
+def _model_archive(tmp: Path, megabytes: int) -> Path:
+    """A real MLflow model folder (the bundle baseline) plus an incompressible blob of the given size."""
+    model_dir = baseline_model(tmp)
     with (model_dir / "padding.bin").open("wb") as out:
         for _ in range(megabytes):
             out.write(os.urandom(1024 * 1024))
     archive = tmp / "model.tar"
     with tarfile.open(archive, "w") as tar:
         tar.add(model_dir, arcname=".")
-    del pd
     return archive
 
 

@@ -119,3 +119,26 @@ def test_a_team_sees_no_judge_controls(page, demo_server, sign_in):
     expect(page.get_by_test_id("tab-shakeup")).to_have_count(0)
     page.get_by_test_id("tab-history").click()
     expect(page.locator("[data-testid=history-chart], [data-testid=history-empty]")).to_be_visible()
+
+
+def test_a_judge_from_a_team_gets_the_conflict_of_interest_refusal(page, demo_server, scored_submission):
+    """A judge who belongs to a team may not review it: the form shows the API's own sentence."""
+    admin = api_headers(demo_server, "admin")
+    bob_team = "樊城监督模型组"
+    created = httpx.post(f"{demo_server}/api/v1/users", headers=admin, timeout=30,
+                         json={"username": "judge-fancheng", "password": "dabiwu-judge-coi", "role": "judge", "team": bob_team})
+    assert created.status_code == 201, created.text
+    assert bob_team in {r["team"] for r in wait_board(demo_server, admin, SLUG, teams=2, split="private")}
+
+    page.goto(f"{demo_server}/#/login")
+    page.fill("#username", "judge-fancheng")
+    page.fill("#password", "dabiwu-judge-coi")
+    page.click("button[type=submit]")
+    expect(page.get_by_test_id("menu-judging")).to_be_visible()
+    go(page, f"#/judging/{SLUG}")
+    page.get_by_test_id("review-form").get_by_role("combobox").click()
+    page.locator(f"[data-testid=review-team-option][data-team='{bob_team}']").click()
+    page.get_by_test_id("review-score-necessity").fill("9")
+    page.get_by_test_id("review-submit").click()
+    expect(page.get_by_test_id("review-error")).to_contain_text("Conflict of interest")
+    expect(page.get_by_test_id("review-saved")).to_have_count(0)

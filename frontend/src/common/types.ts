@@ -54,6 +54,8 @@ export interface Submission {
   size_bytes?: number;
   sha256?: string;
   description?: string;
+  // Shown once the API answers it (SubmissionOut does not carry it yet).
+  disqualified_reason?: string | null;
 }
 
 export interface LeaderboardRow {

@@ -80,7 +80,9 @@ export function DisqualifyPanel({ slug }: { slug: string }) {
           </TableRow>
         </TableHead>
         <TableBody>
-          {rows.map((s) => (
+          {rows.map((s) => {
+            const reason = done[s.id] ?? s.disqualified_reason ?? undefined;
+            return (
             <TableRow key={s.id} data-testid="judging-submission-row" data-id={s.id} data-team={nameOf(s.team)}>
               <TableCell>
                 <Link to={`/submissions/${encodeURIComponent(s.id)}/show`}>
@@ -91,8 +93,8 @@ export function DisqualifyPanel({ slug }: { slug: string }) {
               <TableCell align="right">{formatScore(s.public_score)}</TableCell>
               <TableCell>{format(s.created_at)}</TableCell>
               <TableCell align="right">
-                {done[s.id] !== undefined ? (
-                  <Chip size="small" color="error" label={translate("dabiwu.judging.disqualified")} title={done[s.id]} data-testid="disqualified-chip" />
+                {reason !== undefined ? (
+                  <Chip size="small" color="error" label={translate("dabiwu.judging.disqualified")} title={reason} data-testid="disqualified-chip" />
                 ) : (
                   <Button size="small" color="error" startIcon={<BlockIcon />} onClick={() => open(s)} data-testid="disqualify-button">
                     {translate("dabiwu.judging.disqualify")}
@@ -100,7 +102,8 @@ export function DisqualifyPanel({ slug }: { slug: string }) {
                 )}
               </TableCell>
             </TableRow>
-          ))}
+            );
+          })}
         </TableBody>
       </Table>
       <TablePagination

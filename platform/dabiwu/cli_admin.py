@@ -47,13 +47,15 @@ def users_create(
     role: str = typer.Option(..., help="admin | judge | team | district"),
     team: str | None = typer.Option(None, help="team name (created if new); for role team"),
     district: str | None = typer.Option(None, help="district code or name; for role district"),
+    head_judge: bool = typer.Option(False, "--head-judge", help="for role judge: may finalize challenges"),
 ) -> None:
     """Create a user."""
     settings = get_settings()
     prepare(settings)
     try:
         with session_scope(settings.resolved_database_url) as session:
-            user = create_user(session, username=username, password=password, role=role, team=team, district=district)
+            user = create_user(session, username=username, password=password, role=role, team=team, district=district,
+                               is_head_judge=head_judge)
             console.print(f"created {user.role} [bold]{user.username}[/bold] (id {user.id})")
     except AccountError as exc:
         console.print(f"[red]{exc}[/red]")

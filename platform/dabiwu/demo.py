@@ -37,7 +37,6 @@ def seed_demo(settings: Settings, *, challenges_root: Path) -> list[tuple[str, s
         existing = set(session.scalars(select(User.username)))
         for account in DEMO_ACCOUNTS:
             if account["username"] not in existing:
-                user = create_user(session, **account)
                 # The demo's judge chairs the panel (head judge), so the judge screens can finalize.
-                user.is_head_judge = account["role"] == "judge"
+                create_user(session, **account, is_head_judge=account["role"] == "judge")
     return [(a["username"], a["password"], a["role"]) for a in DEMO_ACCOUNTS]

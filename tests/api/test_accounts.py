@@ -37,3 +37,18 @@ def test_pagination_headers(client, role_headers):
     second = client.get("/api/v1/districts?page=3&page_size=5", headers=role_headers["admin"])
     assert len(first.json()) == 5 and int(first.headers["X-Total-Count"]) == 12
     assert len(second.json()) == 2
+
+
+def test_a_head_judge_is_made_by_the_admin_and_may_finalize(client, role_headers):
+    made = client.post("/api/v1/users", json={"username": "chair", "password": "long-enough-pw", "role": "judge",
+                                              "is_head_judge": True}, headers=role_headers["admin"])
+    assert made.status_code == 201 and made.json()["is_head_judge"] is True
+    wrong = client.post("/api/v1/users", json={"username": "t9", "password": "long-enough-pw", "role": "team",
+                                               "team": "T9", "is_head_judge": True}, headers=role_headers["admin"])
+    assert wrong.status_code == 422 and "Only a judge can be head judge" in wrong.json()["detail"]
+    token = client.post("/api/v1/auth/token", data={"username": "chair", "password": "long-enough-pw"}).json()
+    chair = {"Authorization": f"Bearer {token['access_token']}"}
+    assert client.get("/api/v1/auth/me", headers=chair).json()["is_head_judge"] is True
+    # the head judge passes the finalize permission (the unknown challenge is then a plain 404)
+    assert client.post("/api/v1/challenges/nope/finalize", headers=chair).status_code == 404
+    assert client.post("/api/v1/challenges/nope/finalize", headers=role_headers["judge"]).status_code == 403

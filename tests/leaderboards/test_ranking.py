@@ -64,6 +64,7 @@ def test_reviews_blend_by_weight_and_conflict_of_interest(client, world, make_us
 def test_finalize_freezes_boards_against_later_rescoring(client, world):
     first = world.scored("A", 0.8, 0.8)
     world.scored("B", 0.5, 0.5)
+    assert client.get("/api/v1/auth/me", headers=world.headers["judge"]).json()["is_head_judge"] is False
     assert client.post("/api/v1/challenges/toy/finalize", headers=world.headers["judge"]).status_code == 403
     done = client.post("/api/v1/challenges/toy/finalize", headers=world.headers["admin"])
     assert done.status_code == 200, done.text
@@ -86,6 +87,10 @@ def test_disqualified_submissions_leave_the_board_and_the_audit_log_says_why(cli
     assert [r["team"] for r in board(client, world)] == ["B"]
     audit = client.get("/api/v1/audit?action=submission.disqualify", headers=world.headers["admin"]).json()
     assert audit[0]["detail"]["reason"] == "used leaked labels"
+    # the team sees why its submission left the board, and so does the judge's screen after a reload
+    for who in ("A", "judge"):
+        seen = client.get(f"/api/v1/submissions/{cheat}", headers=world.headers[who]).json()
+        assert seen["disqualified_reason"] == "used leaked labels"
 
 
 def test_history_and_csv_export(client, world):

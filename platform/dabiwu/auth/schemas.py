@@ -34,6 +34,7 @@ class UserOut(BaseModel):
     team: TeamRef | None = None
     district: DistrictOut | None = None
     is_active: bool = True
+    is_head_judge: bool = False  # may finalize a challenge, as an admin can
 
 
 class UserCreate(BaseModel):
@@ -43,6 +44,7 @@ class UserCreate(BaseModel):
     team: str | None = None
     district: str | None = None
     display_name: str = ""
+    is_head_judge: bool = False  # judges only: may finalize
 
 
 class ApiTokenCreate(BaseModel):

@@ -57,6 +57,7 @@ def create_user(
     team: str | None = None,
     district: str | None = None,
     display_name: str = "",
+    is_head_judge: bool = False,
 ) -> User:
     if role not in Role.__members__.values():
         raise AccountError(f"Unknown role '{role}'. Use one of: admin, judge, team, district.")
@@ -68,11 +69,14 @@ def create_user(
         raise AccountError("A team user needs a team: pass --team NAME (it is created if new).")
     if role == Role.DISTRICT and not district:
         raise AccountError("A district user needs a district: pass --district NAME.")
+    if is_head_judge and role != Role.JUDGE:
+        raise AccountError(f"Only a judge can be head judge, not a {role} user: drop the head-judge flag or use --role judge.")
     user = User(
         username=username,
         display_name=display_name or username,
         password_hash=hash_password(password),
         role=role,
+        is_head_judge=is_head_judge,
     )
     if team:
         team_row = get_or_create_team(session, name=team)

@@ -28,7 +28,7 @@ def add_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User:
     except AccountError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     record(session, actor=admin, action="user.create", object_type="user", object_id=user.id,
-           detail={"username": user.username, "role": user.role})
+           detail={"username": user.username, "role": user.role, "is_head_judge": user.is_head_judge})
     session.commit()
     return user
 

@@ -42,6 +42,7 @@ class SubmissionOut(BaseModel):
     queue_position: int | None = None
     eta_seconds: float | None = None
     score_version: int | None = None
+    disqualified_reason: str | None = None  # set by a judge; the submission then leaves the boards
 
 
 class FinalSelection(BaseModel):

@@ -88,4 +88,5 @@ def to_out(session: Session, *, submission: Submission, user: User, workers: int
         queue_position=position,
         eta_seconds=eta,
         score_version=score.version if score else None,
+        disqualified_reason=submission.disqualified_reason,
     )

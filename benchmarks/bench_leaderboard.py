@@ -128,7 +128,8 @@ def parse_wrk(output: str) -> dict:
 
 
 def _wrk(url: str, headers: dict, *, connections: int, threads: int, duration: float) -> dict:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration:g}s", "--latency", "--timeout", "10s"]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency",
+               "--timeout", "10s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     shown = " ".join(c if not c.startswith("Authorization") else '"Authorization: Bearer $TOKEN"' for c in command)
@@ -147,6 +148,21 @@ def measure(url: str, headers: dict, *, args, warm_up: float = 2.0) -> dict:
         result["command"] = f"python httpx, {args.connections} clients, {args.duration:g} s"
     loads.append(os.getloadavg()[0])
     return {**result, "load": loads}
+
+
+def _cold_build_ms(database_url: str) -> float:
+    """The board computed from the database with nothing cached: what a new score costs once."""
+    from sqlalchemy import select
+
+    from dabiwu.db.models import Challenge
+    from dabiwu.db.session import get_sessionmaker
+    from dabiwu.leaderboards.service import compute_board
+
+    with get_sessionmaker(database_url)() as session:
+        challenge = session.scalar(select(Challenge).where(Challenge.slug == "bench"))
+        started = time.perf_counter()
+        compute_board(session, challenge=challenge, split="public")
+        return (time.perf_counter() - started) * 1000
 
 
 def _wait_healthy(base: str, server: subprocess.Popen) -> None:
@@ -186,6 +202,8 @@ def main(argv: list[str]) -> None:
             _seed(database_url, submissions=args.submissions, teams=args.teams)
             print(f"seeded {args.submissions} submissions from {args.teams} teams in "
                   f"{time.perf_counter() - started:.1f} s")
+        cold_ms = _cold_build_ms(database_url)
+        print(f"cold board computation (in this process, empty cache): {cold_ms:.0f} ms")
         port = _free_port()
         env = {**os.environ, "DABIWU_HOME": str(home), "DABIWU_PORT": str(port), "DABIWU_LOG_JSON": "false",
                "DABIWU_DATABASE_URL": database_url, "MLFLOW_DISABLE_TELEMETRY": "true",
@@ -202,11 +220,11 @@ def main(argv: list[str]) -> None:
             token = httpx.post(f"{base}/api/v1/auth/token",
                                data={"username": "bench", "password": "bench-password"}).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
-            cold = time.perf_counter()
+            started = time.perf_counter()
             first = httpx.get(board_url, headers=headers, timeout=120)
             first.raise_for_status()
-            cold_ms = (time.perf_counter() - cold) * 1000
-            print(f"first (uncached) board: {cold_ms:.0f} ms ({first.headers['X-Total-Count']} rows)")
+            print(f"server's first board answer: {(time.perf_counter() - started) * 1000:.0f} ms "
+                  f"({first.headers.get('X-Total-Count', '?')} rows)")
             warm_up = 2.0 + (2 * cold_ms / 1000 if args.web_workers > 1 else 0.0)
             results = {
                 "healthz (floor)": measure(f"{base}/healthz", {}, args=args),
@@ -223,7 +241,7 @@ def main(argv: list[str]) -> None:
               f"{r['requests']} requests, {r['errors']} errors, load {r['load'][0]:.1f}->{r['load'][1]:.1f}")
     print(f"command: {results['board, page 1 (100 rows)']['command']}")
     floor, board = results["healthz (floor)"], results["board, page 1 (100 rows)"]
-    print(f"board p99 / floor p99 = {board['p99'] / floor['p99']:.2f}x; first (uncached) board {cold_ms:.0f} ms; "
+    print(f"board p99 / floor p99 = {board['p99'] / floor['p99']:.2f}x; cold board computation {cold_ms:.0f} ms; "
           f"goal: board p99 <= 50 ms: {'met' if board['p99'] <= 50 else 'NOT met'}")
 
 

@@ -36,6 +36,7 @@ def register_server_commands(app: typer.Typer) -> None:
         import uvicorn
 
         from dabiwu.app import create_app
+        from dabiwu.leaderboards.service import warm_boards
 
         settings = _settings_with(host=host, port=port, mode="demo" if demo else None, web_workers=web_workers)
         prepare(settings)
@@ -54,6 +55,7 @@ def register_server_commands(app: typer.Typer) -> None:
             _serve_processes(settings, start_workers=start_workers, demo=demo and workers)
             return
         app_instance = create_app(settings, start_workers=start_workers)
+        warm_boards(settings.resolved_database_url)
         if demo and workers:
             from dabiwu.demo_submissions import start_demo_activity
 
@@ -107,9 +109,12 @@ def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool) -> 
 def web_process_app():
     """The app of one HTTP process of `dabiwu serve --web-workers N` (N > 1)."""
     from dabiwu.app import create_app
+    from dabiwu.leaderboards.service import warm_boards
 
+    settings = get_settings()
+    warm_boards(settings.resolved_database_url)  # each process has its own board cache
     # The local executor needs nothing from the HTTP processes: the database is its queue.
-    return create_app(get_settings(), start_workers=False)
+    return create_app(settings, start_workers=False)
 
 
 def _print_accounts(settings: Settings, accounts: list[tuple[str, str, str]]) -> None:

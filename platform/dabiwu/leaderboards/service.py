@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict, defaultdict
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Session
 
 from dabiwu.db.models import BoardSnapshot, Challenge, Score, Submission, Team
 from dabiwu.leaderboards.ranking import Entry, ranked_rows, sort_key
+
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class _Board:
@@ -297,6 +301,25 @@ def cached_page(
     if time.monotonic() - entry.checked_at >= max_age_s and not _key_locks[board].locked():
         return None
     return _page_get((*board, entry.version, page, page_size))
+
+
+def warm_boards(database_url: str) -> threading.Thread:
+    """Build the public board of every open challenge in the background, so that the first request
+    a server process gets does not pay for it (with several web workers, each process has its own)."""
+
+    def run() -> None:
+        from dabiwu.db.session import get_sessionmaker
+
+        try:
+            with get_sessionmaker(database_url)() as session:
+                for challenge in session.scalars(select(Challenge).where(Challenge.finalized_at.is_(None))):
+                    compute_board(session, challenge=challenge, split="public")
+        except Exception:  # a warm-up only: the first request builds the board instead
+            log.exception("warming the boards failed")
+
+    thread = threading.Thread(target=run, name="warm-boards", daemon=True)
+    thread.start()
+    return thread
 
 
 def shake_up(public: list[dict], private: list[dict]) -> list[dict]:

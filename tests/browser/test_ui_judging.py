@@ -58,6 +58,10 @@ def test_judge_reviews_disqualifies_finalizes_and_sees_the_shake_up(page, demo_s
     page.get_by_test_id("disqualify-reason").fill("模型复用了测试数据（浏览器测试）")
     page.get_by_test_id("disqualify-confirm").click()
     expect(row.get_by_test_id("disqualified-chip")).to_be_visible()
+    page.reload()  # the reason comes back from the API, not only from this page's memory
+    reloaded = page.locator(f"[data-testid=judging-submission-row][data-id='{submission_id}']")
+    expect(reloaded.get_by_test_id("disqualified-chip")).to_be_visible()
+    expect(reloaded.get_by_test_id("disqualify-button")).to_have_count(0)
     board = httpx.get(f"{api}/challenges/{DISQUALIFIED_IN}/leaderboard", headers=judge, timeout=30).json()
     assert submission_id not in {r["submission_id"] for r in board}
     screenshot("disqualified")
@@ -142,3 +146,6 @@ def test_a_judge_from_a_team_gets_the_conflict_of_interest_refusal(page, demo_se
     page.get_by_test_id("review-submit").click()
     expect(page.get_by_test_id("review-error")).to_contain_text("Conflict of interest")
     expect(page.get_by_test_id("review-saved")).to_have_count(0)
+    # An ordinary judge (not the head judge) gets a note instead of the finalize button.
+    expect(page.get_by_test_id("finalize-not-allowed")).to_be_visible()
+    expect(page.get_by_test_id("finalize-button")).to_have_count(0)

@@ -54,7 +54,7 @@ export interface Submission {
   size_bytes?: number;
   sha256?: string;
   description?: string;
-  // Shown once the API answers it (SubmissionOut does not carry it yet).
+  // Set when a judge disqualified it (the submission then leaves the boards).
   disqualified_reason?: string | null;
 }
 

@@ -1,11 +1,16 @@
 import { Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, Stack, Typography } from "@mui/material";
 import GavelIcon from "@mui/icons-material/Gavel";
-import { useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useRefresh, useTranslate } from "react-admin";
-import { apiPost, errorText } from "../api/http";
+import { apiGet, apiPost, errorText } from "../api/http";
 import type { Challenge } from "../common/types";
 import { FinalRanking } from "./FinalRanking";
+
+interface Me {
+  role: string;
+  is_head_judge?: boolean;
+}
 
 interface Finalized {
   finalized_at: string;
@@ -23,6 +28,9 @@ export function FinalizePanel({ challenge }: { challenge: Challenge }) {
   const [error, setError] = useState<string | null>(null);
   const [result, setResult] = useState<Finalized | null>(null);
   const finalized = challenge.phase === "finalized" || result !== null;
+  // Only an admin or the head judge may finalize (the API says so too); other judges get a note instead.
+  const me = useQuery({ queryKey: ["me"], queryFn: () => apiGet<Me>("/auth/me") });
+  const mayFinalize = me.data?.role === "admin" || me.data?.is_head_judge === true;
 
   const finalize = async () => {
     setBusy(true);
@@ -44,7 +52,12 @@ export function FinalizePanel({ challenge }: { challenge: Challenge }) {
 
   return (
     <Stack spacing={2}>
-      {!finalized && (
+      {!finalized && me.data && !mayFinalize && (
+        <Alert severity="info" data-testid="finalize-not-allowed">
+          {translate("dabiwu.judging.finalize_head_only")}
+        </Alert>
+      )}
+      {!finalized && mayFinalize && (
         <Box>
           <Typography variant="body2" color="text.secondary" sx={{ mb: 1 }}>
             {translate("dabiwu.judging.finalize_help")}

@@ -78,6 +78,11 @@ function SubmissionDetail() {
           )}
         </Alert>
       )}
+      {submission.disqualified_reason && (
+        <Alert severity="error" sx={{ mb: 2 }} data-testid="submission-disqualified">
+          {translate("dabiwu.submission.disqualified", { reason: submission.disqualified_reason })}
+        </Alert>
+      )}
       {failed && submission.log_tail && (
         <Card variant="outlined" sx={{ mb: 2 }}>
           <CardContent>

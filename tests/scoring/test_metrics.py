@@ -256,3 +256,16 @@ def test_no_sklearn_warnings_leak_from_our_code():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         compute_split_metrics(y_true=np.zeros(4), scores=np.arange(4.0), groups=np.array(list("aabb")), k=2, n_bootstrap=20)
+
+
+def test_the_bootstrap_gives_the_same_resamples_on_any_number_of_threads():
+    # Each chunk of resamples has its own seed, so running chunks on threads changes nothing but the wall clock.
+    y, s, _ = _data(17, 20_000, decimals=4)
+    order = np.argsort(-s, kind="stable")
+    cells = rank_cells(y_sorted=y[order], scores_sorted=s[order])
+    one = bootstrap_ap_auc(cells, n_bootstrap=1000, seed=3, threads=1)
+    many = bootstrap_ap_auc(cells, n_bootstrap=1000, seed=3, threads=3)
+    assert CellSampler(cells.sizes).resamples_per_chunk < 1000  # several chunks, so the threads really split it
+    np.testing.assert_array_equal(one[0], many[0])
+    np.testing.assert_array_equal(one[1], many[1])
+    assert np.isfinite(one[0]).all()

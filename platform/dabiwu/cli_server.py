@@ -60,6 +60,7 @@ def register_server_commands(app: typer.Typer) -> None:
             from dabiwu.demo_submissions import start_demo_activity
 
             start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES)
+        freeze_startup_objects()
         uvicorn.run(app_instance, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
     @app.command()
@@ -114,7 +115,19 @@ def web_process_app():
     settings = get_settings()
     warm_boards(settings.resolved_database_url)  # each process has its own board cache
     # The local executor needs nothing from the HTTP processes: the database is its queue.
-    return create_app(settings, start_workers=False)
+    app = create_app(settings, start_workers=False)
+    freeze_startup_objects()
+    return app
+
+
+def freeze_startup_objects() -> None:
+    """Keep what start-up made (FastAPI, SQLAlchemy, MLflow's server: a few hundred thousand objects)
+    out of the garbage collector's full passes: they live as long as the process, and walking them
+    all stalled every request in flight for tens of milliseconds (the board's p99, benchmarks/RESULTS.md)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _print_accounts(settings: Settings, accounts: list[tuple[str, str, str]]) -> None:

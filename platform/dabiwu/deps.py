@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -77,10 +78,10 @@ async def get_principal(request: Request, token: Annotated[str | None, Depends(_
             headers={"WWW-Authenticate": "Bearer"},
         )
     settings = request.app.state.settings
-    _, principal = cached_principal(token=token, secret_key=settings.secret_key,
-                                    max_age_s=settings.token_cache_seconds)
+    digest, principal = cached_principal(token=token, secret_key=settings.secret_key,
+                                         max_age_s=settings.token_cache_seconds)
     if principal is None:
-        principal = await run_in_threadpool(_load_principal, request, token)
+        principal = await _check_once(request, token, digest)
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -91,6 +92,21 @@ async def get_principal(request: Request, token: Annotated[str | None, Depends(_
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+# Token checks in flight, by token digest: when a cached token runs out, the requests that arrive while it is being
+# checked wait for that one check instead of each sending its own query (50 clients with one token would otherwise
+# send 50 queries through the thread pool every DABIWU_TOKEN_CACHE_SECONDS). Event-loop only, so no lock.
+_token_checks: dict[str, asyncio.Future] = {}
+
+
+async def _check_once(request: Request, token: str, digest: str) -> Principal | None:
+    check = _token_checks.get(digest)
+    if check is None or check.get_loop() is not asyncio.get_running_loop():
+        check = asyncio.ensure_future(run_in_threadpool(_load_principal, request, token))
+        _token_checks[digest] = check
+        check.add_done_callback(lambda done, key=digest: _token_checks.pop(key, None)
+                                if _token_checks.get(key) is done else None)
+    return await asyncio.shield(check)
 
 
 def require_roles(*roles: Role):

@@ -53,3 +53,54 @@ def test_private_board_refusal_and_missing_challenge_on_the_cached_path(client, 
         assert missing.status_code == 404 and "No challenge 'nope'" in missing.json()["detail"]
     assert client.get(URL).status_code == 401
     assert client.get(URL, headers={"Authorization": "Bearer dbw_not-a-token"}).status_code == 401
+
+
+def test_a_board_due_for_a_check_is_answered_at_once_and_checked_in_the_background(client, world, app):
+    """Stale-while-revalidate: the first request after the window gets the board it had, without waiting; one
+    check runs meanwhile, and the new score shows as soon as it is done."""
+    import time
+
+    world.scored("A", 0.5, 0.5)
+    window = 0.5
+    app.state.settings = app.state.settings.model_copy(update={"board_cache_seconds": window})
+    headers = world.headers["judge"]
+    assert [r["team"] for r in client.get(URL, headers=headers).json()] == ["A"]
+    assert [r["team"] for r in client.get(URL, headers=headers).json()] == ["A"]  # in memory now
+    world.scored("B", 0.9, 0.9)
+    time.sleep(window * 1.5)
+    assert [r["team"] for r in client.get(URL, headers=headers).json()] == ["A"]  # due: answered from memory
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        teams = [r["team"] for r in client.get(URL, headers=headers).json()]
+        if teams == ["B", "A"]:
+            break
+        time.sleep(0.05)
+    assert teams == ["B", "A"]
+
+
+def test_requests_that_find_the_token_due_for_a_check_share_one_check(world, app, monkeypatch):
+    import asyncio
+
+    import httpx
+
+    import dabiwu.deps as deps
+
+    world.scored("A", 0.5, 0.5)
+    checks = []
+    real_load = deps._load_principal
+
+    def counted(request, token):  # a spy: the real check runs, and is counted
+        checks.append(token)
+        return real_load(request, token)
+
+    monkeypatch.setattr(deps, "_load_principal", counted)
+    app.state.settings = app.state.settings.model_copy(update={"token_cache_seconds": 3600.0})
+
+    async def twenty_at_once() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            answers = await asyncio.gather(*(http.get(URL, headers=world.headers["B"]) for _ in range(20)))
+        return [a.status_code for a in answers]
+
+    assert asyncio.run(twenty_at_once()) == [200] * 20
+    assert len(checks) == 1

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import logging
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
@@ -12,12 +14,12 @@ from dabiwu.challenges.router import challenge_or_404
 from dabiwu.deps import CurrentPrincipal, CurrentUser, SessionDep
 from dabiwu.leaderboards.schemas import BoardRow, ShakeUpRow
 from dabiwu.leaderboards.service import (
-    best_score_history, board_page, cached_challenge, cached_page, current_board, database_key, remember_challenge,
-    shake_up,
+    best_score_history, board_page, current_board, database_key, page_from_memory, remember_challenge, shake_up,
 )
 from dabiwu.submissions.service import private_visible
 
 router = APIRouter(prefix="/challenges/{slug}", tags=["leaderboards"])
+log = logging.getLogger(__name__)
 
 
 BOARD_PAGE_SIZE = 100
@@ -33,8 +35,9 @@ async def read_leaderboard(
 ) -> Response:
     """One page of the board (ranks are global); `X-Total-Count` is the number of ranked teams.
 
-    The hot path (a token, a challenge and a board page all checked within their cache windows) is
-    answered from memory on the event loop; anything else goes to a worker thread with a session.
+    The hot path (a known token, a challenge and a board page in memory) is answered on the event loop;
+    when the board is due for a check, one check runs in the background meanwhile. Anything else goes to a
+    worker thread with a session.
     """
     if page < 1:
         raise HTTPException(422, f"page must be 1 or more (it is 1-based); got {page}.")
@@ -43,13 +46,14 @@ async def read_leaderboard(
                                  "Page through a larger board, or download leaderboard.csv for all of it.")
     settings = request.app.state.settings
     db_url = database_key(request.app.state.sessionmaker.kw["bind"])
-    view = cached_challenge(db_url, slug=slug, max_age_s=settings.board_cache_seconds)
-    answer = None
-    if view is not None:
+    hit = page_from_memory(db_url, slug=slug, split=split, page=page, page_size=page_size,
+                           max_age_s=settings.board_cache_seconds)
+    if hit is not None:
+        view, answer, stale = hit
         _check_private(principal, view, split)
-        answer = cached_page(db_url, challenge=view, split=split, page=page, page_size=page_size,
-                             max_age_s=settings.board_cache_seconds)
-    if answer is None:
+        if stale:
+            _check_in_background(request, db_url, slug, split, page, page_size)
+    else:
         answer = await run_in_threadpool(_read_board, request, slug, principal, split, page, page_size)
     body, total = answer
     return Response(body, media_type="application/json", headers={"X-Total-Count": str(total)})
@@ -61,6 +65,34 @@ def _check_private(principal: Principal, challenge, split: str) -> None:
             status.HTTP_403_FORBIDDEN,
             "The private leaderboard is shown to judges during the contest and to everyone after it is finalized.",
         )
+
+
+# Boards being checked in the background, so that one check runs at a time (event loop only: no lock).
+_checking: set[tuple] = set()
+
+
+def _check_in_background(request: Request, db_url, slug: str, split: str, page: int, page_size: int) -> None:
+    key = (db_url, slug, split)
+    if key in _checking:
+        return
+    _checking.add(key)
+    check = asyncio.get_running_loop().run_in_executor(None, _refresh_board, request, slug, split, page, page_size)
+
+    def finished(done: asyncio.Future) -> None:
+        _checking.discard(key)
+        if not done.cancelled() and done.exception() is not None:  # the next stale request tries again
+            log.error("checking the %s board of %s failed: %r", split, slug, done.exception())
+
+    check.add_done_callback(finished)
+
+
+def _refresh_board(request: Request, slug: str, split: str, page: int, page_size: int) -> None:
+    """Read the challenge again and check the board's version (rebuilding it if it changed)."""
+    with request.app.state.sessionmaker() as session:
+        challenge = challenge_or_404(session, slug)
+        remember_challenge(session, challenge=challenge)
+        board_page(session, challenge=challenge, split=split, page=page, page_size=page_size,
+                   max_age_s=request.app.state.settings.board_cache_seconds)
 
 
 def _read_board(request: Request, slug: str, principal: Principal, split: str, page: int,

@@ -279,28 +279,35 @@ def remember_challenge(session: Session, *, challenge: Challenge) -> ChallengeVi
     return view
 
 
-def cached_challenge(db_url, *, slug: str, max_age_s: float) -> ChallengeView | None:
-    """The challenge as read less than max_age_s ago (so a finalize shows within that time too)."""
+def page_from_memory(
+    db_url, *, slug: str, split: str, page: int, page_size: int, max_age_s: float
+) -> tuple[ChallengeView, tuple[bytes, int], bool] | None:
+    """A page answered from memory, without a session: (the challenge as last read, the page, stale).
+
+    Stale means the challenge or the board was last checked max_age_s ago or more: the caller answers
+    with it all the same and has the board checked in the background (stale-while-revalidate), so
+    that requests never queue behind a check. A new score therefore shows within max_age_s plus one
+    check and one rebuild. None when this page of the board's current version is not in memory, and
+    always when max_age_s <= 0 (then every request checks).
+    """
+    if max_age_s <= 0:
+        return None
     entry = _challenge_cache.get((db_url, slug))
-    if entry is None or max_age_s <= 0 or time.monotonic() - entry[1] >= max_age_s:
+    if entry is None:
         return None
-    return entry[0]
-
-
-def cached_page(
-    db_url, *, challenge: ChallengeView, split: str, page: int, page_size: int, max_age_s: float
-) -> tuple[bytes, int] | None:
-    """A page answered from memory, without a session: the board was checked less than max_age_s
-    ago (or is being checked right now by another request) and this page of it is serialised."""
-    board = (db_url, challenge.id, split)
-    if challenge.finalized_at is not None:
-        return _page_get((*board, ("final", challenge.finalized_at), page, page_size))
-    entry = _cache.get(board)
-    if entry is None or max_age_s <= 0:
-        return None
-    if time.monotonic() - entry.checked_at >= max_age_s and not _key_locks[board].locked():
-        return None
-    return _page_get((*board, entry.version, page, page_size))
+    view, read_at = entry
+    now = time.monotonic()
+    stale = now - read_at >= max_age_s
+    board = (db_url, view.id, split)
+    if view.finalized_at is not None:
+        answer = _page_get((*board, ("final", view.finalized_at), page, page_size))
+    else:
+        cached = _cache.get(board)
+        if cached is None:
+            return None
+        stale = stale or now - cached.checked_at >= max_age_s
+        answer = _page_get((*board, cached.version, page, page_size))
+    return None if answer is None else (view, answer, stale)
 
 
 def warm_boards(database_url: str) -> threading.Thread:

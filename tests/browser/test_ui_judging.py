@@ -60,7 +60,7 @@ def test_judge_reviews_disqualifies_finalizes_and_sees_the_shake_up(page, demo_s
     expect(row.get_by_test_id("disqualified-chip")).to_be_visible()
     page.reload()  # the reason comes back from the API, not only from this page's memory
     reloaded = page.locator(f"[data-testid=judging-submission-row][data-id='{submission_id}']")
-    expect(reloaded.get_by_test_id("disqualified-chip")).to_be_visible()
+    expect(reloaded.get_by_test_id("disqualified-chip")).to_be_visible(timeout=30_000)  # a cold page load
     expect(reloaded.get_by_test_id("disqualify-button")).to_have_count(0)
     board = httpx.get(f"{api}/challenges/{DISQUALIFIED_IN}/leaderboard", headers=judge, timeout=30).json()
     assert submission_id not in {r["submission_id"] for r in board}

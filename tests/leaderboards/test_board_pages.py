@@ -28,15 +28,17 @@ def test_pages_keep_global_ranks_and_the_total(client, world):
         world.scored(name, 0.001 * (i + 1), 0.5)  # the last team added scores best
     n_teams = len(world.teams)  # A, B, C and the 102 above
 
-    first, total = get_page(client, world)  # default: page 1, 100 rows
+    first, total = get_page(client, world, page_size=100)  # what the web UI and the CLI ask for
     assert total == n_teams and len(first) == 100
     assert [r["rank"] for r in first] == list(range(1, 101))
-    second, total = get_page(client, world, page=2)
+    second, total = get_page(client, world, page=2, page_size=100)
     assert total == n_teams and [r["rank"] for r in second] == list(range(101, n_teams + 1))
     assert {r["team"] for r in first}.isdisjoint(r["team"] for r in second)
-    assert get_page(client, world, page=3) == ([], n_teams)  # past the end: an empty page, same total
+    assert get_page(client, world, page=3, page_size=100) == ([], n_teams)  # past the end: empty, same total
 
-    whole, _ = get_page(client, world, page_size=2000)
+    whole, total = get_page(client, world)  # no page_size: the whole board, as CONTRACT.md promises
+    assert total == n_teams and len(whole) == n_teams
+    assert get_page(client, world, page_size=2000)[0] == whole
     small = [row for page in (1, 2, 3, 4, 5, 6) for row in get_page(client, world, page=page, page_size=20)[0]]
     assert small == whole == first + second
     assert whole[0]["team"] == "T101" and [r["score"] for r in whole] == sorted((r["score"] for r in whole), reverse=True)
@@ -49,7 +51,8 @@ def test_bad_page_parameters_are_refused_with_a_sentence(client, world):
     world.scored("A", 0.5, 0.5)
     for params, words in (({"page": 0}, "page must be 1 or more"), ({"page": -3}, "page must be 1 or more"),
                           ({"page_size": 0}, "page_size must be between 1 and 2000"),
-                          ({"page_size": 2001}, "page_size must be between 1 and 2000")):
+                          ({"page_size": 2001}, "page_size must be between 1 and 2000"),
+                          ({"page": 2}, "page 2 needs a page_size")):
         answer = client.get(URL, params=params, headers=world.headers["A"])
         assert answer.status_code == 422, (params, answer.text)
         assert words in answer.json()["detail"]

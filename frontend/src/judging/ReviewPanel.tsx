@@ -16,7 +16,7 @@ const enc = encodeURIComponent;
 export function useFinalists(slug: string) {
   return useQuery({
     queryKey: ["leaderboard", slug, "private", "all"],
-    queryFn: () => apiGet<LeaderboardRow[]>(`/challenges/${enc(slug)}/leaderboard?split=private&page_size=2000`),
+    queryFn: () => apiGet<LeaderboardRow[]>(`/challenges/${enc(slug)}/leaderboard?split=private`),
     retry: false,
   });
 }

@@ -31,9 +31,10 @@ async def read_leaderboard(
     request: Request, slug: str, principal: CurrentPrincipal,
     split: Literal["public", "private"] = "public",
     page: int = Query(1, description="1-based page number"),
-    page_size: int = Query(BOARD_PAGE_SIZE, description=f"rows per page (at most {BOARD_MAX_PAGE_SIZE})"),
+    page_size: int | None = Query(None, description=f"rows per page (at most {BOARD_MAX_PAGE_SIZE}; the web UI and "
+                                                     f"the CLI ask for {BOARD_PAGE_SIZE}); without it, the whole board"),
 ) -> Response:
-    """One page of the board (ranks are global); `X-Total-Count` is the number of ranked teams.
+    """The board, or one page of it with page_size (ranks are global); `X-Total-Count` is the number of ranked teams.
 
     The hot path (a known token, a challenge and a board page in memory) is answered on the event loop;
     when the board is due for a check, one check runs in the background meanwhile. Anything else goes to a
@@ -41,7 +42,10 @@ async def read_leaderboard(
     """
     if page < 1:
         raise HTTPException(422, f"page must be 1 or more (it is 1-based); got {page}.")
-    if not 1 <= page_size <= BOARD_MAX_PAGE_SIZE:
+    if page_size is None and page != 1:
+        raise HTTPException(422, f"page {page} needs a page_size, e.g. ?page={page}&page_size={BOARD_PAGE_SIZE}; "
+                                 "without page_size the answer is the whole board.")
+    if page_size is not None and not 1 <= page_size <= BOARD_MAX_PAGE_SIZE:
         raise HTTPException(422, f"page_size must be between 1 and {BOARD_MAX_PAGE_SIZE}; got {page_size}. "
                                  "Page through a larger board, or download leaderboard.csv for all of it.")
     settings = request.app.state.settings
@@ -71,7 +75,8 @@ def _check_private(principal: Principal, challenge, split: str) -> None:
 _checking: set[tuple] = set()
 
 
-def _check_in_background(request: Request, db_url, slug: str, split: str, page: int, page_size: int) -> None:
+def _check_in_background(request: Request, db_url, slug: str, split: str, page: int,
+                         page_size: int | None) -> None:
     key = (db_url, slug, split)
     if key in _checking:
         return
@@ -86,7 +91,7 @@ def _check_in_background(request: Request, db_url, slug: str, split: str, page: 
     check.add_done_callback(finished)
 
 
-def _refresh_board(request: Request, slug: str, split: str, page: int, page_size: int) -> None:
+def _refresh_board(request: Request, slug: str, split: str, page: int, page_size: int | None) -> None:
     """Read the challenge again and check the board's version (rebuilding it if it changed)."""
     with request.app.state.sessionmaker() as session:
         challenge = challenge_or_404(session, slug)
@@ -96,7 +101,7 @@ def _refresh_board(request: Request, slug: str, split: str, page: int, page_size
 
 
 def _read_board(request: Request, slug: str, principal: Principal, split: str, page: int,
-                page_size: int) -> tuple[bytes, int]:
+                page_size: int | None) -> tuple[bytes, int]:
     with request.app.state.sessionmaker() as session:
         challenge = challenge_or_404(session, slug)
         remember_challenge(session, challenge=challenge)

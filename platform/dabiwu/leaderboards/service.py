@@ -227,9 +227,10 @@ def _page_put(key: tuple, value: tuple[bytes, int]) -> None:
 
 
 def board_page(
-    session: Session, *, challenge: Challenge, split: str, page: int, page_size: int, max_age_s: float = 0.0
+    session: Session, *, challenge: Challenge, split: str, page: int, page_size: int | None,
+    max_age_s: float = 0.0
 ) -> tuple[bytes, int]:
-    """One page of the board as JSON bytes, and the number of rows of the whole board.
+    """One page of the board as JSON bytes (page_size None: the whole board), and the number of rows of the board.
 
     Ranks stay global (page 2 of 100 starts at rank 101).  Each page is serialised once per board
     version; a finalized board's version is its finalize time (the snapshot never changes after).
@@ -251,8 +252,8 @@ def board_page(
             hit = _page_get((*board, version, page, page_size))
             if hit is not None:
                 return hit
-    start = (page - 1) * page_size
-    answer = (_to_json(rows[start:start + page_size]), len(rows))
+    start = 0 if page_size is None else (page - 1) * page_size
+    answer = (_to_json(rows[start:None if page_size is None else start + page_size]), len(rows))
     if version is not None:
         _page_put((*board, version, page, page_size), answer)
     return answer
@@ -280,7 +281,7 @@ def remember_challenge(session: Session, *, challenge: Challenge) -> ChallengeVi
 
 
 def page_from_memory(
-    db_url, *, slug: str, split: str, page: int, page_size: int, max_age_s: float
+    db_url, *, slug: str, split: str, page: int, page_size: int | None, max_age_s: float
 ) -> tuple[ChallengeView, tuple[bytes, int], bool] | None:
     """A page answered from memory, without a session: (the challenge as last read, the page, stale).
 

@@ -37,22 +37,22 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+SIGN_IN_FIRST = "Sign in first: send `Authorization: Bearer TOKEN` (get one from POST /api/v1/auth/token)."
+BAD_TOKEN = "The token is invalid, expired or revoked: sign in again."
+
+
+def _unauthorized(sentence: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, sentence, headers={"WWW-Authenticate": "Bearer"})
+
+
 def get_current_user(
     session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> User:
     if not token:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "Sign in first: send `Authorization: Bearer TOKEN` (get one from POST /api/v1/auth/token).",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise _unauthorized(SIGN_IN_FIRST)
     user = resolve_token(session, token=token, secret_key=settings.secret_key)
     if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "The token is invalid, expired or revoked: sign in again.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise _unauthorized(BAD_TOKEN)
     return user
 
 
@@ -72,22 +72,14 @@ async def get_principal(request: Request, token: Annotated[str | None, Depends(_
     cached answer costs no query and no thread.  Otherwise the token is checked in a worker thread.
     """
     if not token:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "Sign in first: send `Authorization: Bearer TOKEN` (get one from POST /api/v1/auth/token).",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise _unauthorized(SIGN_IN_FIRST)
     settings = request.app.state.settings
     digest, principal = cached_principal(token=token, secret_key=settings.secret_key,
                                          max_age_s=settings.token_cache_seconds)
     if principal is None:
         principal = await _check_once(request, token, digest)
     if principal is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "The token is invalid, expired or revoked: sign in again.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise _unauthorized(BAD_TOKEN)
     return principal
 
 

@@ -1,8 +1,6 @@
 import {
   Box,
   Button,
-  Card,
-  CardContent,
   Divider,
   Grid,
   Stack,
@@ -20,6 +18,7 @@ import { Link } from "react-router-dom";
 import { Show, useLocaleState, useRecordContext, useTranslate } from "react-admin";
 import { useFormatDateTime } from "../common/dates";
 import { Markdown } from "../common/Markdown";
+import { Section } from "../common/Section";
 import { Loading } from "../common/States";
 import { PhaseChip } from "../common/StatusChip";
 import { localized, pickLang } from "../common/text";
@@ -29,19 +28,6 @@ import { ChallengePageTitle, metricLabel } from "./ChallengeFields";
 import { PhaseCountdown } from "./Countdown";
 import { DataDictionary } from "./DataDictionary";
 import { DownloadButtons } from "./DownloadButtons";
-
-function Section({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
-  return (
-    <Card variant="outlined" data-testid={testId}>
-      <CardContent>
-        <Typography variant="h6" gutterBottom>
-          {title}
-        </Typography>
-        {children}
-      </CardContent>
-    </Card>
-  );
-}
 
 function KeyValues({ rows }: { rows: [string, ReactNode][] }) {
   return (

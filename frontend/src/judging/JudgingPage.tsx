@@ -1,26 +1,14 @@
-import { Alert, Box, Card, CardContent, Stack, Typography } from "@mui/material";
+import { Alert, Box, Stack } from "@mui/material";
 import { Title, useTranslate } from "react-admin";
 import { useNavigate, useParams } from "react-router-dom";
 import { ChallengeSelect, useChallengeFromRoute } from "../common/ChallengeSelect";
+import { Section } from "../common/Section";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { PhaseChip } from "../common/StatusChip";
 import { canSeePrivate, useRole } from "../common/usePermissionsRole";
 import { DisqualifyPanel } from "./DisqualifyPanel";
 import { FinalizePanel } from "./FinalizePanel";
 import { ReviewPanel } from "./ReviewPanel";
-
-function Section({ title, testId, children }: { title: string; testId: string; children: React.ReactNode }) {
-  return (
-    <Card variant="outlined" data-testid={testId}>
-      <CardContent>
-        <Typography variant="h6" gutterBottom>
-          {title}
-        </Typography>
-        {children}
-      </CardContent>
-    </Card>
-  );
-}
 
 /** Judges and admins: rubric reviews, disqualification and finalize for one challenge. */
 export function JudgingPage() {

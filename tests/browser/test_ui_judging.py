@@ -52,16 +52,20 @@ def test_judge_reviews_disqualifies_finalizes_and_sees_the_shake_up(page, demo_s
 
     # Disqualify alice's submission on another challenge, with a reason.
     go(page, f"#/judging/{DISQUALIFIED_IN}")
-    row = page.locator(f"[data-testid=judging-submission-row][data-team='{ALICE_TEAM}']").first
-    submission_id = row.get_attribute("data-id")
+    first_row = page.locator(f"[data-testid=judging-submission-row][data-team='{ALICE_TEAM}']").first
+    submission_id = first_row.get_attribute("data-id")
+    row = page.locator(f"[data-testid=judging-submission-row][data-id='{submission_id}']")  # pinned: the list refreshes
     row.get_by_test_id("disqualify-button").click()
     page.get_by_test_id("disqualify-reason").fill("模型复用了测试数据（浏览器测试）")
     page.get_by_test_id("disqualify-confirm").click()
     expect(row.get_by_test_id("disqualified-chip")).to_be_visible()
-    page.reload()  # the reason comes back from the API, not only from this page's memory
-    reloaded = page.locator(f"[data-testid=judging-submission-row][data-id='{submission_id}']")
-    expect(reloaded.get_by_test_id("disqualified-chip")).to_be_visible(timeout=30_000)  # a cold page load
-    expect(reloaded.get_by_test_id("disqualify-button")).to_have_count(0)
+    audit = httpx.get(f"{api}/audit", params={"action": "submission.disqualify"},
+                      headers=api_headers(demo_server, "admin"), timeout=30).json()
+    assert audit[0]["object_id"] == submission_id and audit[0]["detail"]["reason"].startswith("模型复用了测试数据")
+    # A fresh page load of the submission shows the judge's reason: it comes back from the API.
+    go(page, f"#/submissions/{submission_id}/show")
+    expect(page.get_by_test_id("submission-disqualified")).to_contain_text("模型复用了测试数据", timeout=30_000)
+    go(page, f"#/judging/{DISQUALIFIED_IN}")
     board = httpx.get(f"{api}/challenges/{DISQUALIFIED_IN}/leaderboard", headers=judge, timeout=30).json()
     assert submission_id not in {r["submission_id"] for r in board}
     screenshot("disqualified")

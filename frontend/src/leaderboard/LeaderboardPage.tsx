@@ -1,16 +1,17 @@
-import { Alert, Box, Button, Card, CardContent, MenuItem, Stack, Tab, TablePagination, Tabs, TextField, Typography } from "@mui/material";
+import { Alert, Box, Button, Card, CardContent, Stack, Tab, TablePagination, Tabs, Typography } from "@mui/material";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import DownloadIcon from "@mui/icons-material/Download";
-import { Title, useGetList, useLocaleState, useNotify, useTranslate } from "react-admin";
+import { Title, useNotify, useTranslate } from "react-admin";
 import { useNavigate, useParams } from "react-router-dom";
 import { downloadWithToken } from "../api/download";
 import { apiFetch, errorStatus, errorText } from "../api/http";
 import { ScoreChart } from "../charts/lazy";
+import { ChallengeSelect, useChallengeFromRoute } from "../common/ChallengeSelect";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { PhaseChip } from "../common/StatusChip";
-import { formatScore, localized } from "../common/text";
-import type { Challenge, LeaderboardRow } from "../common/types";
+import { formatScore } from "../common/text";
+import type { LeaderboardRow } from "../common/types";
 import { canSeePrivate, useRole } from "../common/usePermissionsRole";
 import { metricLabel } from "../challenges/ChallengeFields";
 import { FinalRanking } from "../judging/FinalRanking";
@@ -144,15 +145,11 @@ function Board({
 
 export function LeaderboardPage() {
   const translate = useTranslate();
-  const [locale] = useLocaleState();
   const navigate = useNavigate();
   const role = useRole();
   const { slug } = useParams<{ slug?: string }>();
   const [tab, setTab] = useState<TabName>("public");
-  const { data, isPending, error } = useGetList<Challenge>("challenges", { pagination: { page: 1, perPage: 100 } });
-  const challenges = data ?? [];
-  const current = challenges.find((c) => (c.slug ?? c.id) === slug) ?? (slug ? undefined : challenges[0]);
-  const currentSlug = current ? (current.slug ?? current.id) : "";
+  const { challenges, current, currentSlug, isPending, error } = useChallengeFromRoute(slug);
   const finalized = current?.phase === "finalized";
   const privateVisible = canSeePrivate(role) || finalized;
   const secondary = current?.metric?.secondary;
@@ -172,21 +169,13 @@ export function LeaderboardPage() {
           ) : (
             <Stack spacing={2}>
               <Stack direction="row" spacing={2} alignItems="center" flexWrap="wrap" useFlexGap>
-                <TextField
-                  select
-                  size="small"
-                  label={translate("dabiwu.leaderboard.choose_challenge")}
+                <ChallengeSelect
+                  challenges={challenges}
                   value={currentSlug}
-                  onChange={(e) => navigate(`/leaderboard/${e.target.value}`)}
-                  slotProps={{ htmlInput: { "data-testid": "leaderboard-challenge-select" } }}
-                  sx={{ minWidth: 320 }}
-                >
-                  {challenges.map((c) => (
-                    <MenuItem key={c.id} value={c.slug ?? c.id}>
-                      {localized(c as unknown as Record<string, unknown>, "title", locale)}
-                    </MenuItem>
-                  ))}
-                </TextField>
+                  onChange={(next) => navigate(`/leaderboard/${next}`)}
+                  label={translate("dabiwu.leaderboard.choose_challenge")}
+                  testId="leaderboard-challenge-select"
+                />
                 {current && <PhaseChip phase={current.phase} />}
                 {current && (
                   <Typography variant="body2" color="text.secondary">

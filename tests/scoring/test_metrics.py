@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import warnings
 
 import numpy as np
@@ -16,6 +17,7 @@ from dabiwu.scoring.bootstrap import (
     ap_auc_from_counts,
     bootstrap_ap_auc,
     point_ap_auc,
+    poisson_cdfs,
     rank_cells,
 )
 from dabiwu.scoring.metrics import compute_metrics, compute_split_metrics, scale_k
@@ -201,16 +203,52 @@ def test_cell_sampler_draws_the_multinomial(scale):
     assert np.allclose(observed, expected, atol=0.012)
 
 
+def _reference_poisson_cdf(lam: float) -> np.ndarray:
+    """The textbook recurrence, one mean at a time."""
+    pmf = math.exp(-lam)
+    cdf = [pmf]
+    j = 0
+    while cdf[-1] < 1.0 and not (j > lam and pmf < 1e-18):
+        j += 1
+        pmf *= lam / j
+        cdf.append(cdf[-1] + pmf)
+    return np.asarray(cdf)
+
+
+def test_poisson_cdfs_equal_the_recurrence():
+    lams = [0.0, 0.3, 0.99, 7.5, 40.0, 64.0]
+    table = poisson_cdfs(np.array(lams))
+    for row, lam in zip(table, lams):
+        want = _reference_poisson_cdf(lam)
+        np.testing.assert_array_equal(row[: want.shape[0]], want)
+        assert np.isinf(row[want.shape[0] :]).all() and row.shape[0] > want.shape[0]
+
+
 def test_poisson_tables_equal_searchsorted():
-    lams = [0.3, 0.99, 7.5, 40.0]
+    lams = [0.0, 0.3, 0.99, 7.5, 40.0, 64.0]
     tables = PoissonTables(lams)
     rng = np.random.default_rng(0)
-    u = rng.random((50, 400))
-    which = rng.integers(0, len(lams), size=400)
-    from dabiwu.scoring.bootstrap import _poisson_cdf
+    cdfs = [_reference_poisson_cdf(lam) for lam in lams]
+    # random uniforms, plus the hard cases: every CDF step itself, just below it, and the bin edges
+    edges = np.arange(PoissonTables.GUIDE_BINS) / PoissonTables.GUIDE_BINS
+    special = np.concatenate([*cdfs, *(np.nextafter(cdf, 0) for cdf in cdfs), edges, np.nextafter(edges[1:], 0)])
+    special = special[special < 1.0]
+    for u_column in (rng.random(400), special):
+        u = np.tile(u_column, (len(lams), 1)).T  # every u against every mean
+        which = np.arange(len(lams))
+        want = np.stack([np.searchsorted(cdfs[t], u[:, t], side="right") for t in which], 1)
+        np.testing.assert_array_equal(tables.invert(u.copy(), which), want)
 
-    want = np.stack([np.searchsorted(_poisson_cdf(lams[t]), u[:, j], side="right") for j, t in enumerate(which)], 1)
-    assert (tables.invert(u.copy(), which) == want).all()
+
+def test_poisson_tables_draw_the_poisson_law():
+    lams = [0.985, 3.0, 50.0]
+    draws = PoissonTables(lams).draw(np.random.default_rng(5), np.array([0, 1, 2]), 200_000)
+    from scipy.stats import poisson
+
+    for column, lam in enumerate(lams):
+        observed = np.bincount(draws[:, column], minlength=200)[:200] / draws.shape[0]
+        assert np.abs(observed - poisson.pmf(np.arange(200), lam)).max() < 0.004
+        assert draws[:, column].mean() == pytest.approx(lam, rel=0.01)
 
 
 def test_compute_metrics_splits_and_scales_k():

@@ -13,13 +13,13 @@ Two ideas keep a 1,000-resample bootstrap of a million rows to seconds without c
    ~ Multinomial(n, 1/n); summed over cells they are ~ Multinomial(n, size/n).  Drawing them cell by
    cell with numpy's binomial chain cost ~115 ns a cell here, and drawing n row indices ~12 ns a
    row: too slow at 10^9 draws.  We draw independent Poisson(c * size) counts instead (inversion
-   through a CDF table with a guide: ~7 ns a cell), with c = 1 - 4/sqrt(n) so that their total S
-   falls short of n, then drop the n - S missing balls one by one into cells with probability
-   size/n.  Given S = s the Poisson counts are Multinomial(s, size/n), and adding n - s independent
-   balls of the same law makes them Multinomial(n, size/n) exactly; in the rare case s > n,
-   removing s - n of the balls chosen uniformly without replacement does the same.  So the
-   resamples are the ordinary row bootstrap, not an approximation of it (the Poisson tables are
-   exact to double precision, as numpy's own samplers are).
+   through guide tables fed with 12 random bits a draw: ~5 ns a cell), with c = 1 - 2/sqrt(n) so
+   that their total S mostly falls short of n, then drop the n - S missing balls one by one into
+   cells with probability size/n.  Given S = s the Poisson counts are Multinomial(s, size/n), and
+   adding n - s independent balls of the same law makes them Multinomial(n, size/n) exactly; in the
+   case s > n (~2% of the resamples), removing s - n of the balls chosen uniformly without
+   replacement does the same.  So the resamples are the ordinary row bootstrap, not an
+   approximation of it (the draws are exact to double precision, as numpy's own samplers are).
 
 Cost is therefore proportional to positives x resamples, not rows x resamples.
 Everything here is vectorised over a chunk of resamples (a 2-D array, resamples x cells); chunks bound
@@ -43,7 +43,8 @@ CHUNK_ELEMENTS = 1 << 19
 # whatever the thread count.
 BOOTSTRAP_THREADS = max(1, min(4, os.cpu_count() or 1))
 # Poisson counts with a mean up to this are drawn by CDF-table inversion (one table per cell
-# size, so at most ~65 tables); larger cells, rare, by numpy's poisson.
+# size, so at most ~65 tables, and every table entry fits in an int8); a larger cell is drawn as the
+# sum of pieces of about this mean.
 INVERSION_MAX_LAMBDA = 64.0
 
 
@@ -137,15 +138,17 @@ def ap_auc_from_counts(cells: RankedCells, counts: np.ndarray) -> tuple[np.ndarr
         return np.full(b, np.nan), np.full(b, np.nan)
     pos, gap, tail = c[:, :g], c[:, g : 2 * g], c[:, -1].astype(np.float64)
     tie = c[:, 2 * g : 3 * g] if cells.has_ties else None
-    # float64 sums straight from the (integer) counts: no converted copy of the whole chunk
-    tp = np.cumsum(pos, axis=1, dtype=np.float64)
-    fp = np.cumsum(gap if tie is None else gap + tie, axis=1, dtype=np.float64)  # negatives at or above
-    total_pos = tp[:, -1]
+    # Running sums in the counts' own type (integer counts stay exact, and numpy's cumsum is
+    # several times slower when it has to convert as it goes); floats only for the ratios.
+    tp = np.cumsum(pos, axis=1)
+    fp = np.cumsum(gap if tie is None else gap + tie, axis=1)  # negatives at or above
+    total_pos = tp[:, -1].astype(np.float64)
     total_neg = fp[:, -1] + tail
-    # precision at each threshold; where nothing is flagged tp is 0 too, and the floor keeps 0/0 out
-    precision = np.add(tp, fp)
-    np.maximum(precision, np.finfo(np.float64).tiny, out=precision)
-    np.divide(tp, precision, out=precision)
+    # precision at each threshold; where nothing is flagged yet tp is 0 too, and the floor keeps 0/0 out
+    flagged = np.add(tp, fp)
+    floor = 1 if np.issubdtype(flagged.dtype, np.integer) else np.finfo(np.float64).tiny
+    np.maximum(flagged, floor, out=flagged)
+    precision = np.divide(tp, flagged)
     with np.errstate(invalid="ignore", divide="ignore"):
         ap = np.einsum("ij,ij->i", pos, precision) / total_pos
         # Mann-Whitney: each positive scores the negatives ranked below it, and half the tied ones
@@ -205,40 +208,46 @@ class CellSampler:
     """Draws (B, K) int64 cell counts ~ Multinomial(n, sizes / n), n = sizes.sum() (module doc).
 
     Each column's Poisson count comes from the inversion table of its size (empty cells from a
-    table that always gives 0), all in one vectorised pass; cells too large for a table are left
-    to numpy's poisson.
+    table that always gives 0), all in one vectorised pass.  A cell too large for a table is drawn
+    as the sum of a few pieces that are not (a sum of independent Poisson counts is Poisson with
+    the summed mean): cheaper than numpy's own poisson for large means, and just as exact.
     """
 
     def __init__(self, sizes: np.ndarray, *, scale: float | None = None):
         self.sizes = np.asarray(sizes, dtype=np.int64)
         self.n = int(self.sizes.sum())
         self.scale = _default_scale(n=self.n) if scale is None else float(scale)
-        values, inverse = np.unique(self.sizes, return_inverse=True)
-        lam = self.scale * values.astype(np.float64)
-        by_table = lam <= INVERSION_MAX_LAMBDA
-        table_lams = [0.0] + [float(x) for x in lam[by_table & (lam > 0)]]
-        self.tables = PoissonTables(table_lams)
-        table_of_value = np.zeros(values.shape[0], dtype=np.int64)  # 0: the always-zero table
-        table_of_value[by_table & (lam > 0)] = np.arange(1, len(table_lams))
-        self.table_of_col = table_of_value[inverse.reshape(-1)]
-        self.numpy_cols = np.flatnonzero(~by_table[inverse.reshape(-1)])
-        self.numpy_lam = self.scale * self.sizes[self.numpy_cols].astype(np.float64)
-        self.cell_of_slot = np.repeat(np.arange(self.sizes.shape[0], dtype=np.int64), self.sizes)
+        # the largest cell one table may hold; larger cells are cut into pieces of about this size
+        piece = max(1, int(INVERSION_MAX_LAMBDA / self.scale)) if self.scale > 0 else max(1, int(self.sizes.max(initial=1)))
+        big = np.flatnonzero(self.sizes > piece)
+        parts = -(-self.sizes[big] // piece)  # pieces per big cell, near-equal sizes
+        self.big_cols = big
+        self.piece_starts = np.concatenate([[0], np.cumsum(parts - 1)[:-1]]).astype(np.int64)
+        extra = _near_equal_pieces(self.sizes[big], parts)  # all pieces of each big cell but its first
+        first = self.sizes.copy()
+        first[big] -= np.add.reduceat(extra, self.piece_starts) if big.shape[0] else 0
+        values, inverse = np.unique(np.concatenate([first, extra]), return_inverse=True)
+        self.tables = PoissonTables([float(x) for x in self.scale * values.astype(np.float64)])
+        table = inverse.reshape(-1).astype(np.int64)
+        self.table_of_col, self.table_of_piece = table[: first.shape[0]], table[first.shape[0] :]
+        self.cell_of_slot = np.repeat(np.arange(self.sizes.shape[0], dtype=np.int32), self.sizes)
         balls = self.n * (1.0 - self.scale) + 1.0
-        self.resamples_per_chunk = max(1, int(CHUNK_ELEMENTS // max(self.sizes.shape[0], balls, 1)))
+        width = self.sizes.shape[0] + extra.shape[0]
+        self.resamples_per_chunk = max(1, int(CHUNK_ELEMENTS // max(width, balls, 1)))
 
     def sample(self, rng: np.random.Generator, n_resamples: int) -> np.ndarray:
         k = self.sizes.shape[0]
-        counts = self.tables.invert(rng.random((n_resamples, k)), self.table_of_col)
-        if self.numpy_cols.shape[0]:
-            counts[:, self.numpy_cols] = rng.poisson(self.numpy_lam, size=(n_resamples, self.numpy_cols.shape[0]))
+        counts = self.tables.draw(rng, self.table_of_col, n_resamples)
+        if self.big_cols.shape[0]:
+            pieces = self.tables.draw(rng, self.table_of_piece, n_resamples)
+            counts[:, self.big_cols] += np.add.reduceat(pieces, self.piece_starts, axis=1)
         short = self.n - counts.sum(axis=1)
-        for row in np.flatnonzero(short < 0):  # ~1e-5 per resample at the default scale
+        for row in np.flatnonzero(short < 0):  # ~2% of the resamples at the default scale
             self._remove_balls(rng, counts[row], int(-short[row]))
             short[row] = 0
         total_extra = int(short.sum())
         if total_extra:
-            cell = self.cell_of_slot[rng.integers(0, self.n, size=total_extra)]
+            cell = self.cell_of_slot[rng.integers(0, self.n, size=total_extra)].astype(np.int64)
             cell += np.repeat(np.arange(n_resamples, dtype=np.int64) * k, short)
             np.add.at(counts.reshape(-1), cell, 1)  # a few sqrt(n) balls: cheaper than a bincount
         return counts
@@ -253,63 +262,118 @@ class CellSampler:
 
 
 def _default_scale(*, n: int) -> float:
-    """Poisson mean factor: the total then falls short of n by ~4 standard deviations, so the
-    removal path runs for ~3e-5 of the resamples and only ~4*sqrt(n) balls are dropped one by one.
+    """Poisson mean factor: the total then falls short of n by ~2 standard deviations, so only
+    ~2*sqrt(n) balls are dropped one by one and the removal path runs for ~2% of the resamples.
     Below 16 rows it is 0: every ball is dropped individually, which is plain row resampling."""
-    return max(0.0, 1.0 - 4.0 / math.sqrt(n)) if n else 0.0
+    return max(0.0, 1.0 - 2.0 / math.sqrt(n)) if n >= 16 else 0.0
+
+
+def _near_equal_pieces(sizes: np.ndarray, parts: np.ndarray) -> np.ndarray:
+    """For each size cut into `parts` near-equal integer pieces, every piece but the first, flat."""
+    if sizes.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    owner = np.repeat(np.arange(sizes.shape[0]), parts - 1)
+    index = np.arange(owner.shape[0]) - np.repeat(np.concatenate([[0], np.cumsum(parts - 1)[:-1]]), parts - 1) + 1
+    base, remainder = sizes[owner] // parts[owner], sizes[owner] % parts[owner]
+    return (base + (index < remainder)).astype(np.int64)
 
 
 class PoissonTables:
     """Poisson draws by inversion of their CDFs, with guide tables (Devroye's indexed search).
 
     Several means share one lookup so that a whole chunk is drawn in a few vectorised passes.
-    For a uniform u the draw is #{j : F(j) <= u}, exactly `np.searchsorted(F, u, side="right")`:
-    the guide gives that count at the start of u's bin (u * 2^k is exact in binary floating
-    point) and only the few u lying past the next CDF step take further steps.  ~4x faster than
-    searchsorted here, with the same numbers.
+    For a uniform u the draw is #{j : F(j) <= u}, exactly `np.searchsorted(F, u, side="right")`.
+    The unit interval is cut into GUIDE_BINS equal bins; a bin that holds no CDF step gives its
+    draw directly (most of them), and only a u in one of the few bins that hold a step takes the
+    further steps.  Drawing: the bin comes from 12 random bits (four draws per 64-bit word of
+    the generator) and only those few u get a full double-precision uniform inside their bin,
+    so the draws are exact to double precision, as numpy's own samplers are, for ~1/5 of the
+    cost of one double per draw.
     """
 
-    GUIDE_BINS = 1024
+    GUIDE_BITS = 12
+    GUIDE_BINS = 1 << GUIDE_BITS
 
     def __init__(self, lams: list[float]):
-        cdfs = [_poisson_cdf(lam) for lam in lams]
-        # every table ends in +inf, so a step never runs into the next table
-        flat = np.concatenate([np.append(cdf, np.inf) for cdf in cdfs]) if cdfs else np.zeros(0)
-        self.scaled = flat * self.GUIDE_BINS
-        self.offsets = np.concatenate([[0], np.cumsum([cdf.shape[0] + 1 for cdf in cdfs])[:-1]]).astype(np.int64)
-        edges = np.arange(self.GUIDE_BINS, dtype=np.float64) / self.GUIDE_BINS
-        self.guide = np.concatenate(
-            [np.searchsorted(cdf, edges, side="right") + offset for cdf, offset in zip(cdfs, self.offsets)]
-        ).astype(np.int64) if cdfs else np.zeros(0, dtype=np.int64)
+        # One row per mean: its CDF, padded with +inf (a step never runs into the next row).
+        cdf = poisson_cdfs(np.asarray(lams, dtype=np.float64))
+        n_tables, width = cdf.shape
+        self.scaled = (cdf * self.GUIDE_BINS).reshape(-1)  # a power of two: comparisons stay exact
+        self.offsets = np.arange(n_tables, dtype=np.int64) * width
+        self.base = np.arange(n_tables, dtype=np.int64) * self.GUIDE_BINS
+        self.guide = self._guides(cdf)
+
+    @classmethod
+    def _guides(cls, cdf: np.ndarray) -> np.ndarray:
+        """Per table and bin b of [b, b+1) / GUIDE_BINS: the draw if it is the same for every u in
+        the bin, else -(1 + the draw at the bin's start), whose steps go on from there."""
+        n_tables, bins = cdf.shape[0], cls.GUIDE_BINS
+        steps = np.minimum(cdf * bins, bins)  # +inf padding and F(j) = 1 both fall past the last bin
+        # F(j) <= b / bins  <=>  ceil(F(j) * bins) <= b, so the draw at a bin's start is a running count
+        first_bin = np.ceil(steps).astype(np.int64) + (np.arange(n_tables, dtype=np.int64) * (bins + 1))[:, None]
+        counts = np.bincount(first_bin.reshape(-1), minlength=n_tables * (bins + 1)).reshape(n_tables, bins + 1)
+        guide = np.cumsum(counts, axis=1)[:, :bins].reshape(-1)
+        table, j = np.nonzero((steps != np.floor(steps)) & (steps < bins))  # a step strictly inside a bin
+        split = table * bins + np.floor(steps[table, j]).astype(np.int64)
+        guide[split] = -1 - guide[split]
+        widest = int(np.abs(guide).max()) if guide.shape[0] else 0
+        return guide.astype(np.int8 if widest <= 127 else np.int16)
 
     def invert(self, u: np.ndarray, table: np.ndarray) -> np.ndarray:
-        """u: (B, m) uniforms, overwritten; table: (m,) which mean each column uses.
-        Returns (B, m) int64 draws."""
-        # Work in units of 1/GUIDE_BINS: scaling by a power of two is exact, so comparisons
-        # against the scaled CDF are the comparisons against the CDF.
-        np.multiply(u, self.GUIDE_BINS, out=u)
-        bins = u.astype(np.int64)
-        bins += table * self.GUIDE_BINS
-        x = self.guide[bins]
-        flat_x, flat_u = x.reshape(-1), u.reshape(-1)
-        behind = np.flatnonzero(self.scaled[flat_x] <= flat_u)
-        while behind.shape[0]:
-            flat_x[behind] += 1
-            behind = behind[self.scaled[flat_x[behind]] <= flat_u[behind]]
-        x -= self.offsets[table]
-        return x
+        """u: (B, m) uniforms in [0, 1); table: (m,) which mean each column uses.  Returns (B, m)
+        int64 draws, equal to searchsorted on each column's CDF."""
+        scaled = np.multiply(u, self.GUIDE_BINS)
+        return self._lookup(scaled.astype(np.int64), table, lambda where: scaled.reshape(-1)[where])
+
+    def draw(self, rng: np.random.Generator, table: np.ndarray, n_rows: int) -> np.ndarray:
+        """(n_rows, m) int64 draws for the means `table` names, from `rng`."""
+        m = table.shape[0]
+        words = rng.bit_generator.random_raw(-(-n_rows * m // 4))
+        bins = words.view(np.uint16)[: n_rows * m].reshape(n_rows, m) & np.uint16(self.GUIDE_BINS - 1)
+        # a u in a bin with a step: its bin plus a double-precision uniform inside it
+        return self._lookup(bins, table, lambda where: bins.reshape(-1)[where] + rng.random(where.shape[0]))
+
+    def _lookup(self, bins: np.ndarray, table: np.ndarray, scaled_u_at) -> np.ndarray:
+        index = bins + self.base[table]
+        x = self.guide.take(index)
+        flat = x.reshape(-1)
+        split = np.flatnonzero(flat < 0)
+        draws = x.astype(np.int64)
+        if split.shape[0]:
+            u = scaled_u_at(split)
+            offset = self.offsets[table[split % table.shape[0]]]
+            at = offset - 1 - flat[split].astype(np.int64)  # the CDF step at the bin's start
+            behind = np.flatnonzero(self.scaled[at] <= u)
+            while behind.shape[0]:
+                at[behind] += 1
+                behind = behind[self.scaled[at[behind]] <= u[behind]]
+            draws.reshape(-1)[split] = at - offset
+        return draws
 
 
-def _poisson_cdf(lam: float) -> np.ndarray:
-    """P(X <= j) for X ~ Poisson(lam), j = 0.. until the remaining mass is below double precision."""
-    pmf = math.exp(-lam)
-    cdf = [pmf]
-    j = 0
-    while cdf[-1] < 1.0 and not (j > lam and pmf < 1e-18):
-        j += 1
-        pmf *= lam / j
-        cdf.append(cdf[-1] + pmf)
-    return np.asarray(cdf)
+def poisson_cdfs(lams: np.ndarray) -> np.ndarray:
+    """P(X <= j) for X ~ Poisson(lam), one row per mean, j = 0.. until the remaining mass is below
+    double precision; each row then +inf to the common width (at least one +inf).
+
+    The textbook recurrence pmf(j) = pmf(j - 1) * (lam / j), summed in order, for all means at
+    once: cumprod and cumsum perform the recurrence's operations in the same order."""
+    lam = np.asarray(lams, dtype=np.float64)[:, None]
+    if lam.shape[0] == 0:
+        return np.full((0, 1), np.inf)
+    width = int(lam.max() + 12.0 * math.sqrt(lam.max()) + 48.0)  # past the cut-off below, checked
+    j = np.arange(width, dtype=np.float64)
+    factors = np.empty((lam.shape[0], width))
+    factors[:, 0] = np.exp(-lam[:, 0])
+    np.divide(lam, j[None, 1:], out=factors[:, 1:])
+    pmf = np.cumprod(factors, axis=1)
+    cdf = np.cumsum(pmf, axis=1)
+    # the recurrence goes on while F(j) < 1 and not (j > lam and pmf(j) < 1e-18)
+    stop = (cdf >= 1.0) | ((j[None, :] > lam) & (pmf < 1e-18))
+    if not stop.any(axis=1).all():
+        raise AssertionError("Poisson CDF table too narrow")  # cannot happen for means up to 10^6
+    last = np.argmax(stop, axis=1)
+    cdf[j[None, :] > last[:, None]] = np.inf
+    return np.concatenate([cdf[:, : int(last.max()) + 1], np.full((lam.shape[0], 1), np.inf)], axis=1)
 
 
 def _none_if_nan(value: float) -> float | None:

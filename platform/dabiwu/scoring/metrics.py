@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dabiwu.scoring.bootstrap import RankedCells, bootstrap_ap_auc, percentile_interval, point_ap_auc, rank_cells
+from dabiwu.scoring.bootstrap import bootstrap_ap_auc, percentile_interval, rank_cells
 
 RANKING_METRICS = (
     "average_precision",
@@ -118,10 +118,11 @@ def _split_metrics(
     n = y.shape[0]
     order = np.argsort(-s, kind="stable")  # descending; ties keep row order (see module doc)
     y_sorted, s_sorted = y[order], s[order]
-    cells = rank_cells(y_sorted=y_sorted, scores_sorted=s_sorted)
-    result = _ranked_metrics(y_sorted=y_sorted, s_sorted=s_sorted, k=k, cells=cells)
-
-    ap, auc = bootstrap_ap_auc(cells, n_bootstrap=n_bootstrap, seed=seed)
+    result = _ranked_metrics(y_sorted=y_sorted, s_sorted=s_sorted, k=k)
+    if n_bootstrap:
+        ap, auc = bootstrap_ap_auc(rank_cells(y_sorted=y_sorted, scores_sorted=s_sorted), n_bootstrap=n_bootstrap, seed=seed)
+    else:
+        ap = auc = np.zeros(0)
     resampled = dict(zip(CI_METRICS, (ap, auc)))
     result["ci"] = {
         name: percentile_interval(values, level=CI_LEVEL) if result[name] is not None else None
@@ -141,23 +142,22 @@ def _split_metrics(
     return result
 
 
-def _ranked_metrics(
-    *, y_sorted: np.ndarray, s_sorted: np.ndarray, k: int, cells: RankedCells | None = None
-) -> dict[str, Any]:
+def _ranked_metrics(*, y_sorted: np.ndarray, s_sorted: np.ndarray, k: int) -> dict[str, Any]:
     """Point metrics of rows sorted by descending score (ties in row order)."""
     n = y_sorted.shape[0]
-    positives = int(np.count_nonzero(y_sorted))
-    if cells is None:
-        cells = rank_cells(y_sorted=y_sorted, scores_sorted=s_sorted)
-    ap, auc = point_ap_auc(cells)
+    # one threshold per distinct score: its last row, and the positives at or above it
+    ends = np.append(np.flatnonzero(np.diff(s_sorted)), n - 1) if n else np.zeros(0, dtype=np.int64)
+    tp = np.cumsum(y_sorted, dtype=np.int64)[ends]
+    positives = int(tp[-1]) if n else 0
+    negatives = n - positives
     k_used = min(k, n)
     hits = int(np.count_nonzero(y_sorted[:k_used]))
     out: dict[str, Any] = {
         "n": int(n),
         "positives": positives,
         "k": int(k_used),
-        "average_precision": ap,
-        "roc_auc": auc,
+        "average_precision": None,
+        "roc_auc": None,
         "precision_at_k": hits / k_used if k_used else None,
         "recall_at_k": hits / positives if positives else None,
         "hits_at_k": hits,
@@ -166,13 +166,19 @@ def _ranked_metrics(
         "best_threshold": None,
     }
     if positives:
+        # (einsum, not np.dot: a BLAS call wakes OpenBLAS's threads, which then spin on the other core)
+        flagged = ends + 1
+        fp = flagged - tp
+        new_tp = np.diff(tp, prepend=0)
+        # scikit-learn's step integral: each threshold's new positives times its precision
+        out["average_precision"] = float(np.einsum("i,i->", new_tp, tp / flagged) / positives)
+        if negatives:
+            # the trapezoid under the ROC; a threshold's tied rows form one segment
+            out["roc_auc"] = float(np.einsum("i,i->", np.diff(fp, prepend=0), tp + tp - new_tp) / (2.0 * positives * negatives))
         # F1 = 2 tp / (flagged + positives); from integers, so equal F1s are equal floats.
         flagged_05 = int(np.count_nonzero(s_sorted >= 0.5))  # a prefix of the sorted rows
         out["f1_at_0_5"] = 2.0 * int(np.count_nonzero(y_sorted[:flagged_05])) / (flagged_05 + positives)
-        ends = np.flatnonzero(np.diff(s_sorted))  # last row of each distinct score
-        ends = np.append(ends, n - 1)
-        tp = np.cumsum(y_sorted, dtype=np.int64)[ends]
-        f1 = 2.0 * tp / (ends + 1 + positives)
+        f1 = 2.0 * tp / (flagged + positives)
         best = int(np.argmax(f1))  # first maximum = highest threshold
         out["f1_best"] = float(f1[best])
         out["best_threshold"] = float(s_sorted[ends[best]])

@@ -24,7 +24,7 @@ from dabiwu.submissions.archive import safe_extract
 
 log = logging.getLogger(__name__)
 
-SCORER_VERSION = "1.0.0"
+SCORER_VERSION = "1.1.0"
 
 
 class PlatformFault(Exception):

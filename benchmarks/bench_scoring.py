@@ -14,6 +14,11 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+# One BLAS thread for both sides: after each call OpenBLAS's idle threads spin for a while, which
+# bills whatever runs next (here, the other side) for CPU it never used and takes the second core
+# from its threads.  In the platform the model predicts in another process (the sandbox).
+for _blas in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_blas, "1")
 
 import argparse  # noqa: E402
 import gc  # noqa: E402

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import warnings
 
 import numpy as np
@@ -307,3 +308,31 @@ def test_the_bootstrap_gives_the_same_resamples_on_any_number_of_threads():
     np.testing.assert_array_equal(one[0], many[0])
     np.testing.assert_array_equal(one[1], many[1])
     assert np.isfinite(one[0]).all()
+
+
+def test_the_bootstrap_pool_works_in_a_forked_worker():
+    """Worker processes may be forked from a process that already used the kept thread pool;
+    the child has none of those threads and must start its own rather than wait forever."""
+    import os
+
+    y, s, _ = _data(18, 20_000, decimals=4)
+    order = np.argsort(-s, kind="stable")
+    cells = rank_cells(y_sorted=y[order], scores_sorted=s[order])
+    parent = bootstrap_ap_auc(cells, n_bootstrap=300, seed=4, threads=2)[0]
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            child = bootstrap_ap_auc(cells, n_bootstrap=300, seed=4, threads=2)[0]
+            os._exit(0 if np.array_equal(parent, child, equal_nan=True) else 3)
+        finally:
+            os._exit(4)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child's bootstrap hung")

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -46,6 +47,25 @@ BOOTSTRAP_THREADS = max(1, min(4, os.cpu_count() or 1))
 # size, so at most ~65 tables, and every table entry fits in an int8); a larger cell is drawn as the
 # sum of pieces of about this mean.
 INVERSION_MAX_LAMBDA = 64.0
+
+
+class Scratch:
+    """Arrays that one thread reuses from chunk to chunk.  A fresh multi-megabyte numpy array is
+    mapped from the kernel and each of its pages faulted in when first written; per chunk that cost
+    as much system time as the arithmetic itself (measured: ~25k page faults per 1,000 resamples
+    on two threads).  Not thread-safe: one per thread."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def array(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+        """A C-contiguous array of that shape and type, contents undefined; it stays valid until
+        the next call with the same name."""
+        size, dtype = math.prod(shape), np.dtype(dtype)
+        held = self._arrays.get(name)
+        if held is None or held.dtype != dtype or held.shape[0] < size:
+            held = self._arrays[name] = np.empty(size, dtype=dtype)
+        return held[:size].reshape(shape)
 
 
 @dataclass(frozen=True)
@@ -124,7 +144,7 @@ def aggregate_row_weights(cells: RankedCells, weights_sorted: np.ndarray) -> np.
     return flat.reshape(w.shape[0], width)
 
 
-def ap_auc_from_counts(cells: RankedCells, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ap_auc_from_counts(cells: RankedCells, counts: np.ndarray, scratch: Scratch | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Weighted average precision and ROC AUC for each row of (B, cells) cell weights.
 
     Same definitions as scikit-learn with `sample_weight`: AP is the step integral over distinct
@@ -140,15 +160,18 @@ def ap_auc_from_counts(cells: RankedCells, counts: np.ndarray) -> tuple[np.ndarr
     tie = c[:, 2 * g : 3 * g] if cells.has_ties else None
     # Running sums in the counts' own type (integer counts stay exact, and numpy's cumsum is
     # several times slower when it has to convert as it goes); floats only for the ratios.
-    tp = np.cumsum(pos, axis=1)
-    fp = np.cumsum(gap if tie is None else gap + tie, axis=1)  # negatives at or above
+    scratch = scratch or Scratch()
+    shape = (b, g)
+    tp = np.cumsum(pos, axis=1, out=scratch.array("tp", shape, c.dtype))
+    negatives = gap if tie is None else np.add(gap, tie, out=scratch.array("negatives", shape, c.dtype))
+    fp = np.cumsum(negatives, axis=1, out=scratch.array("fp", shape, c.dtype))  # negatives at or above
     total_pos = tp[:, -1].astype(np.float64)
     total_neg = fp[:, -1] + tail
     # precision at each threshold; where nothing is flagged yet tp is 0 too, and the floor keeps 0/0 out
-    flagged = np.add(tp, fp)
+    flagged = np.add(tp, fp, out=scratch.array("flagged", shape, c.dtype))
     floor = 1 if np.issubdtype(flagged.dtype, np.integer) else np.finfo(np.float64).tiny
     np.maximum(flagged, floor, out=flagged)
-    precision = np.divide(tp, flagged)
+    precision = np.divide(tp, flagged, out=scratch.array("precision", shape, np.float64))
     with np.errstate(invalid="ignore", divide="ignore"):
         ap = np.einsum("ij,ij->i", pos, precision) / total_pos
         # Mann-Whitney: each positive scores the negatives ranked below it, and half the tied ones
@@ -181,17 +204,42 @@ def bootstrap_ap_auc(cells: RankedCells, *, n_bootstrap: int, seed: int,
 
     def run_chunk(i: int) -> None:
         lo, hi = i * per_chunk, min(n_bootstrap, (i + 1) * per_chunk)
-        counts = sampler.sample(np.random.Generator(np.random.PCG64(seeds[i])), hi - lo)
-        ap[lo:hi], auc[lo:hi] = ap_auc_from_counts(cells, counts)
+        scratch = _thread_scratch()
+        counts = sampler.sample(np.random.Generator(np.random.PCG64(seeds[i])), hi - lo, scratch)
+        ap[lo:hi], auc[lo:hi] = ap_auc_from_counts(cells, counts, scratch)
 
     threads = min(threads, n_chunks)
     if threads > 1:
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bootstrap") as pool:
-            list(pool.map(run_chunk, range(n_chunks)))  # list(): re-raise a chunk's error here
+        list(_pool(threads).map(run_chunk, range(n_chunks)))  # list(): re-raise a chunk's error here
     else:
         for i in range(n_chunks):
             run_chunk(i)
     return ap, auc
+
+
+_per_thread = threading.local()
+_pools: dict[int, ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+# a forked child (a worker process) has none of its parent's threads: it starts its own pool
+os.register_at_fork(after_in_child=_pools.clear)
+
+
+def _thread_scratch() -> Scratch:
+    """This thread's scratch arrays, kept between calls: a worker scores one submission after
+    another, and the same few arrays serve them all."""
+    scratch = getattr(_per_thread, "scratch", None)
+    if scratch is None:
+        scratch = _per_thread.scratch = Scratch()
+    return scratch
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """A pool kept for the life of the process, so that its threads keep their scratch arrays."""
+    with _pools_lock:
+        pool = _pools.get(threads)
+        if pool is None:
+            pool = _pools[threads] = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bootstrap")
+        return pool
 
 
 def percentile_interval(values: np.ndarray, *, level: float = 0.95) -> list[float] | None:
@@ -235,11 +283,13 @@ class CellSampler:
         width = self.sizes.shape[0] + extra.shape[0]
         self.resamples_per_chunk = max(1, int(CHUNK_ELEMENTS // max(width, balls, 1)))
 
-    def sample(self, rng: np.random.Generator, n_resamples: int) -> np.ndarray:
+    def sample(self, rng: np.random.Generator, n_resamples: int, scratch: Scratch | None = None) -> np.ndarray:
+        """(n_resamples, K) counts; with `scratch`, they live in its "counts" array."""
+        scratch = scratch or Scratch()
         k = self.sizes.shape[0]
-        counts = self.tables.draw(rng, self.table_of_col, n_resamples)
+        counts = self.tables.draw(rng, self.table_of_col, n_resamples, scratch, into="counts")
         if self.big_cols.shape[0]:
-            pieces = self.tables.draw(rng, self.table_of_piece, n_resamples)
+            pieces = self.tables.draw(rng, self.table_of_piece, n_resamples, scratch, into="pieces")
             counts[:, self.big_cols] += np.add.reduceat(pieces, self.piece_starts, axis=1)
         short = self.n - counts.sum(axis=1)
         for row in np.flatnonzero(short < 0):  # ~2% of the resamples at the default scale
@@ -323,22 +373,27 @@ class PoissonTables:
         """u: (B, m) uniforms in [0, 1); table: (m,) which mean each column uses.  Returns (B, m)
         int64 draws, equal to searchsorted on each column's CDF."""
         scaled = np.multiply(u, self.GUIDE_BINS)
-        return self._lookup(scaled.astype(np.int64), table, lambda where: scaled.reshape(-1)[where])
+        return self._lookup(scaled.astype(np.int64), table, lambda where: scaled.reshape(-1)[where], Scratch(), "draws")
 
-    def draw(self, rng: np.random.Generator, table: np.ndarray, n_rows: int) -> np.ndarray:
-        """(n_rows, m) int64 draws for the means `table` names, from `rng`."""
+    def draw(self, rng: np.random.Generator, table: np.ndarray, n_rows: int, scratch: Scratch | None = None, *,
+             into: str = "draws") -> np.ndarray:
+        """(n_rows, m) int64 draws for the means `table` names, from `rng`, in scratch array `into`."""
+        scratch = scratch or Scratch()
         m = table.shape[0]
         words = rng.bit_generator.random_raw(-(-n_rows * m // 4))
-        bins = words.view(np.uint16)[: n_rows * m].reshape(n_rows, m) & np.uint16(self.GUIDE_BINS - 1)
+        bins = np.bitwise_and(words.view(np.uint16)[: n_rows * m].reshape(n_rows, m), np.uint16(self.GUIDE_BINS - 1),
+                              out=scratch.array("bins", (n_rows, m), np.uint16))
         # a u in a bin with a step: its bin plus a double-precision uniform inside it
-        return self._lookup(bins, table, lambda where: bins.reshape(-1)[where] + rng.random(where.shape[0]))
+        return self._lookup(bins, table, lambda where: bins.reshape(-1)[where] + rng.random(where.shape[0]), scratch, into)
 
-    def _lookup(self, bins: np.ndarray, table: np.ndarray, scaled_u_at) -> np.ndarray:
-        index = bins + self.base[table]
-        x = self.guide.take(index)
+    def _lookup(self, bins: np.ndarray, table: np.ndarray, scaled_u_at, scratch: Scratch, into: str) -> np.ndarray:
+        shape = bins.shape
+        index = np.add(bins, self.base[table], out=scratch.array("index", shape, np.int64))
+        x = self.guide.take(index, out=scratch.array("guided", shape, self.guide.dtype))
         flat = x.reshape(-1)
-        split = np.flatnonzero(flat < 0)
-        draws = x.astype(np.int64)
+        split = np.flatnonzero(np.less(flat, 0, out=scratch.array("split", flat.shape, bool)))
+        draws = scratch.array(into, shape, np.int64)
+        np.copyto(draws, x)
         if split.shape[0]:
             u = scaled_u_at(split)
             offset = self.offsets[table[split % table.shape[0]]]

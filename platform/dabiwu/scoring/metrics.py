@@ -169,12 +169,12 @@ def _ranked_metrics(*, y_sorted: np.ndarray, s_sorted: np.ndarray, k: int) -> di
         # (einsum, not np.dot: a BLAS call wakes OpenBLAS's threads, which then spin on the other core)
         flagged = ends + 1
         fp = flagged - tp
-        new_tp = np.diff(tp, prepend=0)
+        new_tp = _steps(tp)
         # scikit-learn's step integral: each threshold's new positives times its precision
         out["average_precision"] = float(np.einsum("i,i->", new_tp, tp / flagged) / positives)
         if negatives:
             # the trapezoid under the ROC; a threshold's tied rows form one segment
-            out["roc_auc"] = float(np.einsum("i,i->", np.diff(fp, prepend=0), tp + tp - new_tp) / (2.0 * positives * negatives))
+            out["roc_auc"] = float(np.einsum("i,i->", _steps(fp), tp + tp - new_tp) / (2.0 * positives * negatives))
         # F1 = 2 tp / (flagged + positives); from integers, so equal F1s are equal floats.
         flagged_05 = int(np.count_nonzero(s_sorted >= 0.5))  # a prefix of the sorted rows
         out["f1_at_0_5"] = 2.0 * int(np.count_nonzero(y_sorted[:flagged_05])) / (flagged_05 + positives)
@@ -183,6 +183,16 @@ def _ranked_metrics(*, y_sorted: np.ndarray, s_sorted: np.ndarray, k: int) -> di
         out["f1_best"] = float(f1[best])
         out["best_threshold"] = float(s_sorted[ends[best]])
     return out
+
+
+def _steps(running: np.ndarray) -> np.ndarray:
+    """Increments of a running count that starts from 0 (np.diff with prepend=0, without its
+    broadcasting and concatenation: this runs once per district and split)."""
+    steps = np.empty_like(running)
+    if running.shape[0]:
+        steps[0] = running[0]
+        np.subtract(running[1:], running[:-1], out=steps[1:])
+    return steps
 
 
 def _per_district(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -73,20 +74,55 @@ def _redis_ok() -> bool:
         return False
 
 
-@pytest.mark.skipif(not _redis_ok(), reason="needs the machine's Redis on 127.0.0.1:6379 (.ci/run starts it)")
-def test_celery_workers_requeue_a_killed_worker_job(settings, role_headers, loaded, sleepy_archive):
+def _pass_name() -> str:
+    # .ci/run runs the SQLite and the PostgreSQL passes side by side: each gets a broker namespace of its own, so a
+    # worker of one pass never takes the other's tasks.
+    return "pg" if os.environ.get("DABIWU_TEST_DATABASE_URL") else "sqlite"
+
+
+def _redis_broker() -> str:
     import redis
+
+    redis_db = 12 if _pass_name() == "pg" else 11
+    redis.Redis(host="127.0.0.1", port=6379, db=redis_db).flushdb()
+    return f"redis://127.0.0.1:6379/{redis_db}"
+
+
+def _rabbitmq_problem() -> str | None:
+    import socket
+
+    if not shutil.which("rabbitmqctl"):
+        return "rabbitmqctl is not installed (.ci/run installs rabbitmq-server)"
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
+    except OSError as error:
+        return f"no RabbitMQ on 127.0.0.1:5672 ({error}; .ci/run starts it)"
+    return None
+
+
+def _rabbitmq_broker() -> str:
+    """A fresh virtual host of this pass's own, for the machine's guest user (rabbitmqctl needs root)."""
+    vhost = f"dabiwu-test-{_pass_name()}"
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, timeout=60)
+    for command in (["add_vhost", vhost], ["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"]):
+        done = subprocess.run(["rabbitmqctl", "-q", *command], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, f"rabbitmqctl {' '.join(command)}: {done.stderr}"
+    return f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+
+
+@pytest.mark.parametrize("broker", [
+    pytest.param("redis", marks=pytest.mark.skipif(not _redis_ok(), reason="needs the machine's Redis on "
+                                                    "127.0.0.1:6379 (.ci/run starts it)")),
+    pytest.param("rabbitmq", marks=pytest.mark.skipif(_rabbitmq_problem() is not None,
+                                                      reason=str(_rabbitmq_problem()))),
+])
+def test_celery_workers_requeue_a_killed_worker_job(settings, role_headers, loaded, sleepy_archive, broker, tmp_path):
     from fastapi.testclient import TestClient
 
     from dabiwu.app import create_app
 
-    # A Redis db of this pass's own: .ci/run runs the SQLite and the PostgreSQL passes side by side, and a worker of
-    # one pass must never take the other's tasks.
-    redis_db = 12 if os.environ.get("DABIWU_TEST_DATABASE_URL") else 11
-    redis.Redis(host="127.0.0.1", port=6379, db=redis_db).flushdb()
-    settings = settings.model_copy(update={
-        "executor": "celery", "broker_url": f"redis://127.0.0.1:6379/{redis_db}", "job_lease_seconds": 5,
-    })
+    broker_url = _redis_broker() if broker == "redis" else _rabbitmq_broker()
+    settings = settings.model_copy(update={"executor": "celery", "broker_url": broker_url, "job_lease_seconds": 5})
     env = {
         **os.environ,
         "DABIWU_HOME": str(settings.home_dir), "DABIWU_DATABASE_URL": settings.resolved_database_url,
@@ -94,8 +130,9 @@ def test_celery_workers_requeue_a_killed_worker_job(settings, role_headers, load
         "DABIWU_BROKER_URL": settings.broker_url, "DABIWU_JOB_LEASE_SECONDS": "5", "DABIWU_LOG_JSON": "false",
     }
     dabiwu = str(Path(sys.executable).with_name("dabiwu"))
-    workers = [subprocess.Popen([dabiwu, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for _ in range(2)]
+    logs = [tmp_path / f"worker-{index}.log" for index in range(2)]
+    workers = [subprocess.Popen([dabiwu, "worker"], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+               for log in logs]
     try:
         with TestClient(create_app(settings, start_workers=True)) as client:
             accepted = upload(client, role_headers["team"], sleepy_archive)
@@ -110,6 +147,10 @@ def test_celery_workers_requeue_a_killed_worker_job(settings, role_headers, load
             assert int(done["worker_id"].rsplit(":", 1)[1]) != pid
             final = client.get(f"/api/v1/submissions/{accepted.json()['id']}", headers=role_headers["team"]).json()
             assert final["status"] == "scored"
+    except AssertionError:
+        for log in logs:  # what the workers said, in the test report
+            print(f"--- {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:]))
+        raise
     finally:
         for worker in workers:
             worker.kill()

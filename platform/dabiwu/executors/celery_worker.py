@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 
 from dabiwu.db.session import get_sessionmaker
@@ -66,4 +67,8 @@ def run_worker(settings: Settings, *, concurrency: int = 1) -> None:
     # The solo pool runs jobs in this process: kill -9 takes the job with it, and the lease
     # running out is how the reaper learns of it.  Scale with more worker processes.
     pool = "solo" if concurrency == 1 else "threads"
-    app.worker_main(["worker", f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO", "--without-gossip", "--without-mingle"])
+    # A node name of its own: Celery's default (celery@host) is the same for every worker on a host, and on
+    # RabbitMQ the second worker then dies on the first one's exclusive remote-control queue (RESOURCE_LOCKED).
+    node = f"--hostname=dabiwu-{os.getpid()}@%h"
+    app.worker_main(["worker", f"--pool={pool}", f"--concurrency={concurrency}", node, "--loglevel=INFO",
+                     "--without-gossip", "--without-mingle"])

@@ -220,8 +220,17 @@ def bootstrap_ap_auc(cells: RankedCells, *, n_bootstrap: int, seed: int,
 _per_thread = threading.local()
 _pools: dict[int, ThreadPoolExecutor] = {}
 _pools_lock = threading.Lock()
-# a forked child (a worker process) has none of its parent's threads: it starts its own pool
-os.register_at_fork(after_in_child=_pools.clear)
+
+
+def _forget_pools_in_child() -> None:
+    """A forked child (a worker process) has none of its parent's threads, and the lock may have
+    been held by one of them: it starts afresh."""
+    global _pools_lock
+    _pools.clear()
+    _pools_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 
 def _thread_scratch() -> Scratch:

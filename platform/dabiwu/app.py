@@ -19,6 +19,7 @@ from dabiwu.body_limits import BodyLimits, upload_limit
 from dabiwu.db.session import get_sessionmaker
 from dabiwu.errors import install_error_handlers
 from dabiwu.frontend import mount_frontend
+from dabiwu.leaderboards.fast_path import BoardFastPath
 from dabiwu.observability import Metrics, RequestContextMiddleware, configure_logging
 from dabiwu.registry_mount import mount_mlflow
 from dabiwu.settings import Settings, get_settings
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = False)
     _add_health_routes(app)
     mount_mlflow(app, settings)  # before the web UI's catch-all route
     mount_frontend(app)
+    # The board's hot path, inside the request context and the body limits, in front of routing.
+    app.add_middleware(BoardFastPath)
     # Inside the request context (refusals carry X-Request-ID), outside everything that reads bodies.
     app.add_middleware(BodyLimits, idle_s=settings.body_idle_timeout_s, deadline_s=settings.body_deadline_s,
                        default_max_bytes=settings.max_request_mb * 1024 * 1024, limit_for=upload_limit)

@@ -14,6 +14,12 @@ console = Console()
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUNDLED_CHALLENGES = REPO_ROOT / "challenges"
 
+# asyncio's event loop, not uvloop: libuv (uvloop's core) accepts one new connection per loop iteration, so
+# under load clients that connect wait in line for the busy loop; 50 new connections to a busy server waited
+# up to 1.2 s for their first answer (benchmarks/RESULTS.md, the board's p99). asyncio accepts every pending
+# connection at once, and answered as many requests per second here. httptools still parses HTTP.
+HTTP_LOOP = "asyncio"
+
 
 def _settings_with(**overrides) -> Settings:
     base = get_settings()
@@ -61,7 +67,8 @@ def register_server_commands(app: typer.Typer) -> None:
 
             start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES)
         freeze_startup_objects()
-        uvicorn.run(app_instance, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        uvicorn.run(app_instance, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                    loop=HTTP_LOOP)
 
     @app.command()
     def worker(
@@ -100,7 +107,7 @@ def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool) -> 
     # what the command line changed.
     os.environ.update({"DABIWU_HOST": settings.host, "DABIWU_PORT": str(settings.port), "DABIWU_MODE": settings.mode})
     try:
-        uvicorn.run("dabiwu.cli_server:web_process_app", factory=True, workers=settings.web_workers,
+        uvicorn.run("dabiwu.cli_server:web_process_app", factory=True, workers=settings.web_workers, loop=HTTP_LOOP,
                     host=settings.host, port=settings.port, log_config=None, access_log=False)
     finally:
         if executor is not None:

@@ -42,6 +42,7 @@ def register_server_commands(app: typer.Typer) -> None:
         import uvicorn
 
         from dabiwu.app import create_app
+        from dabiwu.http_protocol import NoDelayHttpToolsProtocol
         from dabiwu.leaderboards.service import warm_boards
 
         settings = _settings_with(host=host, port=port, mode="demo" if demo else None, web_workers=web_workers)
@@ -68,7 +69,7 @@ def register_server_commands(app: typer.Typer) -> None:
             start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES)
         freeze_startup_objects()
         uvicorn.run(app_instance, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                    loop=HTTP_LOOP)
+                    loop=HTTP_LOOP, http=NoDelayHttpToolsProtocol)
 
     @app.command()
     def worker(
@@ -94,6 +95,8 @@ def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool) -> 
 
     import uvicorn
 
+    from dabiwu.http_protocol import NoDelayHttpToolsProtocol
+
     executor = None
     if start_workers:
         from dabiwu.executors.factory import start_executor
@@ -108,7 +111,8 @@ def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool) -> 
     os.environ.update({"DABIWU_HOST": settings.host, "DABIWU_PORT": str(settings.port), "DABIWU_MODE": settings.mode})
     try:
         uvicorn.run("dabiwu.cli_server:web_process_app", factory=True, workers=settings.web_workers, loop=HTTP_LOOP,
-                    host=settings.host, port=settings.port, log_config=None, access_log=False)
+                    http=NoDelayHttpToolsProtocol, host=settings.host, port=settings.port, log_config=None,
+                    access_log=False)
     finally:
         if executor is not None:
             executor.shutdown()

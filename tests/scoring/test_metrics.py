@@ -95,7 +95,11 @@ def test_weighted_cells_equal_sklearn_sample_weight(seed):
     cells = rank_cells(y_sorted=y[order], scores_sorted=s[order])
     weights = rng.multinomial(len(y), np.full(len(y), 1 / len(y)), size=5).astype(float)
     weights[4] = rng.random(len(y)) * 3  # and arbitrary real weights
+    weights[3, order[:40]] = 0  # the top-ranked rows not drawn at all: nothing is flagged at the first thresholds
     ap, auc = ap_auc_from_counts(cells, aggregate_row_weights(cells, weights[:, order]))
+    integer_ap, integer_auc = ap_auc_from_counts(cells, aggregate_row_weights(cells, weights[:4, order]).astype(np.int64))
+    np.testing.assert_allclose(integer_ap, ap[:4], rtol=0, atol=TOL)
+    np.testing.assert_allclose(integer_auc, auc[:4], rtol=0, atol=TOL)
     for b, w in enumerate(weights):
         assert ap[b] == pytest.approx(average_precision_score(y, s, sample_weight=w), abs=TOL)
         assert auc[b] == pytest.approx(roc_auc_score(y, s, sample_weight=w), abs=TOL)

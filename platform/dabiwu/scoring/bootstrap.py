@@ -167,13 +167,18 @@ def ap_auc_from_counts(cells: RankedCells, counts: np.ndarray, scratch: Scratch 
     fp = np.cumsum(negatives, axis=1, out=scratch.array("fp", shape, c.dtype))  # negatives at or above
     total_pos = tp[:, -1].astype(np.float64)
     total_neg = fp[:, -1] + tail
-    # precision at each threshold; where nothing is flagged yet tp is 0 too, and the floor keeps 0/0 out
+    # precision at each threshold
     flagged = np.add(tp, fp, out=scratch.array("flagged", shape, c.dtype))
-    floor = 1 if np.issubdtype(flagged.dtype, np.integer) else np.finfo(np.float64).tiny
-    np.maximum(flagged, floor, out=flagged)
-    precision = np.divide(tp, flagged, out=scratch.array("precision", shape, np.float64))
     with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.divide(tp, flagged, out=scratch.array("precision", shape, np.float64))
         ap = np.einsum("ij,ij->i", pos, precision) / total_pos
+        # Where nothing is flagged yet (a run of empty cells at the top), tp is 0 too and 0/0 made a NaN.  That
+        # takes a resample whose first cells all drew 0, rare enough to redo those rows than to guard every cell.
+        redo = np.flatnonzero(np.isnan(ap) & (total_pos > 0))
+        if redo.shape[0]:
+            floor = 1 if np.issubdtype(flagged.dtype, np.integer) else np.finfo(np.float64).tiny
+            safe = np.divide(tp[redo], np.maximum(flagged[redo], floor))
+            ap[redo] = np.einsum("ij,ij->i", pos[redo], safe) / total_pos[redo]
         # Mann-Whitney: each positive scores the negatives ranked below it, and half the tied ones
         pairs = total_pos * total_neg - np.einsum("ij,ij->i", pos, fp)
         if tie is not None:

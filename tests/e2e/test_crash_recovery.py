@@ -155,3 +155,27 @@ def test_celery_workers_requeue_a_killed_worker_job(settings, role_headers, load
         for worker in workers:
             worker.kill()
             worker.wait(timeout=10)
+
+
+def test_an_idle_local_worker_is_woken_by_a_submission(settings, client, role_headers, loaded, baseline_archive):
+    """The upload wakes an idle local worker: with no poll at all (poll_seconds=None) the job can only be claimed
+    because the executor's submit() woke the worker."""
+    from dabiwu.db.models import WorkerHeartbeat
+    from dabiwu.db.session import session_scope
+    from dabiwu.executors.local import LocalExecutor
+
+    executor = LocalExecutor(settings, workers=1, poll_seconds=None).start()
+    client.app.state.executor = executor  # the upload route hands its job to this executor
+    try:
+        def worker_idle():  # its first look found nothing and it now waits for a wake-up
+            with session_scope(settings.resolved_database_url) as session:
+                return session.scalar(select(func.count()).select_from(WorkerHeartbeat)) > 0
+        wait_for(worker_idle, timeout=120, what="the worker's first heartbeat")
+        time.sleep(0.5)
+        accepted = upload(client, role_headers["team"], baseline_archive)
+        assert accepted.status_code == 202, accepted.text
+        done = wait_for(lambda: (s := job_state(settings))["status"] == "done" and s, timeout=120, what="scored")
+    finally:
+        client.app.state.executor = None
+        executor.shutdown()
+    assert done["attempt"] == 1 and done["scores"] == 1

@@ -21,12 +21,17 @@ log = logging.getLogger(__name__)
 class LocalExecutor(Executor):
     kind = "local"
 
-    def __init__(self, settings: Settings, *, workers: int | None = None, reap_every: float = 5.0) -> None:
+    def __init__(self, settings: Settings, *, workers: int | None = None, reap_every: float = 5.0,
+                 poll_seconds: float | None = 0.5) -> None:
         self.settings = settings
         self.size = workers or settings.local_workers
         self.reap_every = reap_every
+        self.poll_seconds = poll_seconds  # None: an idle worker waits for a wake-up only
         # spawn, not fork: the server has threads and open connections that a fork would copy.
         self._context = multiprocessing.get_context("spawn")
+        # Set by submit(): an idle worker claims a new job at once instead of at its next poll.  Submissions that
+        # reach another process (`serve --web-workers N`) are still found by the poll.
+        self._wake = self._context.Event()
         self._processes: list[multiprocessing.process.BaseProcess] = []
         self._stop = threading.Event()
         self._supervisor = threading.Thread(target=self._supervise, name="local-executor", daemon=True)
@@ -39,7 +44,8 @@ class LocalExecutor(Executor):
 
     def _spawn(self):
         process = self._context.Process(
-            target=work_forever, args=(self.settings.model_dump(mode="json"), "local"), daemon=True
+            target=work_forever, args=(self.settings.model_dump(mode="json"), "local"),
+            kwargs={"poll_seconds": self.poll_seconds, "wake": self._wake}, daemon=True,
         )
         process.start()
         return process
@@ -64,8 +70,8 @@ class LocalExecutor(Executor):
             passes += 1
 
     def submit(self, job: JobSpec) -> None:
-        # The database is the queue: workers poll for queued jobs, so nothing to hand over.
-        return None
+        # The database is the queue, so there is nothing to hand over: wake an idle worker to claim it now.
+        self._wake.set()
 
     def poll(self) -> dict:
         return {"workers": sum(p.is_alive() for p in self._processes), "pids": [p.pid for p in self._processes]}

@@ -97,8 +97,11 @@ def prewarm_sandbox(settings: Settings) -> bool:
     return True
 
 
-def work_forever(settings_data: dict, kind: str = "local", stop: threading.Event | None = None, poll_seconds: float = 0.5) -> None:
-    """Entry point of a local worker process (spawned with plain settings data)."""
+def work_forever(settings_data: dict, kind: str = "local", stop: threading.Event | None = None,
+                 poll_seconds: float | None = 0.5, wake=None) -> None:
+    """Entry point of a local worker process (spawned with plain settings data).  An idle worker looks
+    for a queued job every `poll_seconds`, and at once when its executor sets `wake` (a
+    multiprocessing Event shared by the executor's workers)."""
     from dabiwu.observability import configure_logging
 
     settings = Settings(**settings_data)
@@ -122,7 +125,10 @@ def work_forever(settings_data: dict, kind: str = "local", stop: threading.Event
             time.sleep(2)
             continue
         if claim is None:
-            stop.wait(poll_seconds)
+            if wake is None:
+                stop.wait(poll_seconds)
+            elif wake.wait(poll_seconds):
+                wake.clear()  # this worker looks now; should another job be waiting, the next poll finds it
             continue
         run_one(settings=settings, sessionmaker=sessionmaker, store=store, claim=claim)
         try:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from dabiwu.scoring.bootstrap import bootstrap_ap_auc, percentile_interval, rank_cells
+from dabiwu.scoring.threshold_bootstrap import bootstrap_threshold_metric
 
 RANKING_METRICS = (
     "average_precision",
@@ -84,6 +85,7 @@ def compute_metrics(
             k=scale_k(k, part=int(mask.sum()), whole=n),
             n_bootstrap=n_bootstrap,
             seed=seed + index,
+            primary=primary,
         )
     return {
         "primary": primary,
@@ -103,27 +105,36 @@ def compute_split_metrics(
     k: int,
     n_bootstrap: int = 1000,
     seed: int = 0,
+    primary: str = "average_precision",
 ) -> dict[str, Any]:
     """Metrics of one evaluation set, its districts (`groups`; None skips them), the worst district
-    for each rate metric, and 95% percentile bootstrap CIs of AP and ROC AUC."""
+    for each rate metric, and 95% percentile bootstrap CIs of AP, ROC AUC and the primary metric."""
     y, s, districts = _validated(y_true=y_true, scores=scores, groups=groups)
-    return _split_metrics(y=y, s=s, districts=districts, k=int(k), n_bootstrap=n_bootstrap, seed=seed)
+    return _split_metrics(y=y, s=s, districts=districts, k=int(k), n_bootstrap=n_bootstrap, seed=seed,
+                          primary=primary)
 
 
 def _split_metrics(
-    *, y: np.ndarray, s: np.ndarray, districts: Districts | None, k: int, n_bootstrap: int, seed: int
+    *, y: np.ndarray, s: np.ndarray, districts: Districts | None, k: int, n_bootstrap: int, seed: int,
+    primary: str = "average_precision",
 ) -> dict[str, Any]:
     if k < 0 or n_bootstrap < 0:
         raise ValueError("k and n_bootstrap must not be negative.")
+    if primary not in RANKING_METRICS:
+        raise ValueError(f"Unknown primary metric {primary!r}; choose one of {', '.join(RANKING_METRICS)}.")
     n = y.shape[0]
     order = np.argsort(-s, kind="stable")  # descending; ties keep row order (see module doc)
     y_sorted, s_sorted = y[order], s[order]
     result = _ranked_metrics(y_sorted=y_sorted, s_sorted=s_sorted, k=k)
+    resampled: dict[str, np.ndarray] = {name: np.zeros(0) for name in CI_METRICS}
     if n_bootstrap:
-        ap, auc = bootstrap_ap_auc(rank_cells(y_sorted=y_sorted, scores_sorted=s_sorted), n_bootstrap=n_bootstrap, seed=seed)
-    else:
-        ap = auc = np.zeros(0)
-    resampled = dict(zip(CI_METRICS, (ap, auc)))
+        cells = rank_cells(y_sorted=y_sorted, scores_sorted=s_sorted)
+        resampled.update(zip(CI_METRICS, bootstrap_ap_auc(cells, n_bootstrap=n_bootstrap, seed=seed)))
+        if primary not in CI_METRICS:  # the board's CI is the primary metric's, whichever it is
+            resampled[primary] = bootstrap_threshold_metric(metric=primary, y_sorted=y_sorted, s_sorted=s_sorted,
+                                                            cells=cells, k=k, n_bootstrap=n_bootstrap, seed=seed)
+    elif primary not in CI_METRICS:
+        resampled[primary] = np.zeros(0)
     result["ci"] = {
         name: percentile_interval(values, level=CI_LEVEL) if result[name] is not None else None
         for name, values in resampled.items()

@@ -209,7 +209,7 @@ def bootstrap_ap_auc(cells: RankedCells, *, n_bootstrap: int, seed: int,
 
     def run_chunk(i: int) -> None:
         lo, hi = i * per_chunk, min(n_bootstrap, (i + 1) * per_chunk)
-        scratch = _thread_scratch()
+        scratch = thread_scratch()
         counts = sampler.sample(np.random.Generator(np.random.PCG64(seeds[i])), hi - lo, scratch)
         ap[lo:hi], auc[lo:hi] = ap_auc_from_counts(cells, counts, scratch)
 
@@ -238,7 +238,7 @@ def _forget_pools_in_child() -> None:
 os.register_at_fork(after_in_child=_forget_pools_in_child)
 
 
-def _thread_scratch() -> Scratch:
+def thread_scratch() -> Scratch:
     """This thread's scratch arrays, kept between calls: a worker scores one submission after
     another, and the same few arrays serve them all."""
     scratch = getattr(_per_thread, "scratch", None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dabiwu.scoring.bootstrap import CellSampler, RankedCells, Scratch
+from dabiwu.scoring.bootstrap import CellSampler, RankedCells, thread_scratch
 
 AT_K_METRICS = ("precision_at_k", "recall_at_k", "hits_at_k")
 THRESHOLD_METRICS = (*AT_K_METRICS, "f1_at_0_5", "f1_best")
@@ -122,7 +122,7 @@ def bootstrap_threshold_metric(*, metric: str, y_sorted: np.ndarray, s_sorted: n
     n_chunks = -(-n_bootstrap // per_chunk)
     # a seed stream of its own: the AP/AUC resamples of the same seed stay as they are
     seeds = np.random.SeedSequence([seed, 1]).spawn(n_chunks)
-    scratch = Scratch()
+    scratch = thread_scratch()
     for i in range(n_chunks):
         lo, hi = i * per_chunk, min(n_bootstrap, (i + 1) * per_chunk)
         counts = sampler.sample(np.random.Generator(np.random.PCG64(seeds[i])), hi - lo, scratch)

@@ -52,6 +52,11 @@ def test_judge_reviews_disqualifies_finalizes_and_sees_the_shake_up(page, demo_s
 
     # Disqualify alice's submission on another challenge, with a reason.
     go(page, f"#/judging/{DISQUALIFIED_IN}")
+    # The demo keeps scoring new submissions at the top of the list: the judge finds the team by its name.
+    page.get_by_test_id("judging-team-filter").fill("没有这个队")
+    expect(page.get_by_test_id("judging-submissions-empty")).to_contain_text("没有这个队")
+    page.get_by_test_id("judging-team-filter").fill(ALICE_TEAM)
+    expect(page.locator(f"[data-testid=judging-submissions][data-team-filter='{ALICE_TEAM}']")).to_be_visible()
     first_row = page.locator(f"[data-testid=judging-submission-row][data-team='{ALICE_TEAM}']").first
     submission_id = first_row.get_attribute("data-id")
     row = page.locator(f"[data-testid=judging-submission-row][data-id='{submission_id}']")  # pinned: the list refreshes

@@ -97,6 +97,22 @@ def test_quota_holds_under_concurrent_uploads(client, settings, role_headers, lo
     assert client.get(f"/api/v1/submissions?challenge={SLUG}", headers=role_headers["team_b"]).json() == []
 
 
+def test_judges_find_a_teams_submissions_by_part_of_its_name(client, role_headers, loaded, baseline_archive):
+    for team in ("team", "team_b"):
+        assert upload(client, role_headers[team], baseline_archive).status_code == 202
+    judge = role_headers["judge"]
+
+    def teams(**params):
+        answer = client.get("/api/v1/submissions", params={"challenge": SLUG, **params}, headers=judge)
+        assert answer.status_code == 200, answer.text
+        return [row["team"]["name"] if isinstance(row["team"], dict) else row["team"] for row in answer.json()]
+
+    assert sorted(teams()) == ["Team A", "Team B"]
+    assert teams(team="m a") == ["Team A"] and teams(team="TEAM B") == ["Team B"]  # any case, any part
+    assert teams(team="%") == [] and teams(team="_") == []  # taken literally, not as LIKE wildcards
+    assert client.get("/api/v1/submissions", params={"team": "x" * 129}, headers=judge).status_code == 422
+
+
 def _worker_heartbeat(settings, worker_id: str) -> None:
     from dabiwu.db.session import get_sessionmaker
     from dabiwu.executors.jobs import beat

@@ -308,6 +308,8 @@ export const en: Messages = {
       updated_at: "Updated",
       mine: "mine",
       disqualify_help: "A disqualified submission leaves every board; the reason goes to the audit log.",
+      team_filter: "Find by team name",
+      no_team_submissions: "No scored submissions from a team whose name contains “%{team}”.",
       no_submissions: "No scored submissions in this challenge yet.",
       disqualify: "Disqualify",
       disqualified: "Disqualified",

@@ -306,6 +306,8 @@ export const zh = {
       updated_at: "更新时间",
       mine: "我的",
       disqualify_help: "取消资格的提交将从所有榜单中移除；原因会写入审计日志。",
+      team_filter: "按队名查找",
+      no_team_submissions: "没有队名包含“%{team}”的已评分提交。",
       no_submissions: "本竞赛还没有已评分的提交。",
       disqualify: "取消资格",
       disqualified: "已取消资格",

@@ -3,8 +3,8 @@ import {
   TablePagination, TableRow, TextField, Typography,
 } from "@mui/material";
 import BlockIcon from "@mui/icons-material/Block";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import { useNotify, useTranslate } from "react-admin";
 import { Link } from "react-router-dom";
 import { apiFetch, apiPost, errorText } from "../api/http";
@@ -26,15 +26,27 @@ export function DisqualifyPanel({ slug }: { slug: string }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<Record<string, string>>({});
+  // Part of a team's name: new submissions keep arriving at the top, so a judge finds a team's rows by its name.
+  const [teamInput, setTeamInput] = useState("");
+  const [team, setTeam] = useState("");
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      setTeam(teamInput.trim());
+      setPage(0);
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [teamInput]);
   const submissions = useQuery({
-    queryKey: ["judging-submissions", slug, page, perPage],
+    queryKey: ["judging-submissions", slug, team, page, perPage],
     queryFn: async () => {
+      const teamParam = team ? `&team=${encodeURIComponent(team)}` : "";
       const { json, headers } = await apiFetch<Submission[]>(
-        `/submissions?challenge=${encodeURIComponent(slug)}&status=scored&page=${page + 1}&page_size=${perPage}`,
+        `/submissions?challenge=${encodeURIComponent(slug)}&status=scored${teamParam}&page=${page + 1}&page_size=${perPage}`,
       );
-      return { rows: json ?? [], total: Number(headers.get("X-Total-Count") ?? (json ?? []).length) };
+      return { rows: json ?? [], total: Number(headers.get("X-Total-Count") ?? (json ?? []).length), team };
     },
     retry: false,
+    placeholderData: keepPreviousData, // the last rows stay while a new filter or page loads
   });
 
   const open = (s: Submission) => {
@@ -60,16 +72,41 @@ export function DisqualifyPanel({ slug }: { slug: string }) {
     }
   };
 
-  if (submissions.isPending) return <Loading />;
-  if (submissions.isError) return <ErrorState error={submissions.error} />;
-  const { rows, total } = submissions.data;
-  if (!rows.length) return <EmptyState message={translate("dabiwu.judging.no_submissions")} testId="judging-submissions-empty" />;
+  const filter = (
+    <TextField
+      size="small"
+      value={teamInput}
+      onChange={(e) => setTeamInput(e.target.value)}
+      label={translate("dabiwu.judging.team_filter")}
+      slotProps={{ htmlInput: { "data-testid": "judging-team-filter", maxLength: 128 } }}
+      sx={{ mt: 1, mb: 1, minWidth: 260 }}
+    />
+  );
+  const help = (
+    <Typography variant="body2" color="text.secondary">
+      {translate("dabiwu.judging.disqualify_help")}
+    </Typography>
+  );
+  // The help and the filter stay first in every state, so the filter keeps its focus while its results load.
+  if (submissions.isPending) return <>{help}{filter}<Loading /></>;
+  if (submissions.isError) return <>{help}{filter}<ErrorState error={submissions.error} /></>;
+  const { rows, total, team: shownTeam } = submissions.data; // shownTeam: the filter these rows answer
+  if (!rows.length)
+    return (
+      <>
+        {help}
+        {filter}
+        <EmptyState
+          message={translate(team ? "dabiwu.judging.no_team_submissions" : "dabiwu.judging.no_submissions", { team })}
+          testId="judging-submissions-empty"
+        />
+      </>
+    );
   return (
     <>
-      <Typography variant="body2" color="text.secondary">
-        {translate("dabiwu.judging.disqualify_help")}
-      </Typography>
-      <Table size="small" data-testid="judging-submissions">
+      {help}
+      {filter}
+      <Table size="small" data-testid="judging-submissions" data-team-filter={shownTeam}>
         <TableHead>
           <TableRow>
             <TableCell>{translate("dabiwu.submission.id")}</TableCell>

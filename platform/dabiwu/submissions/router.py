@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dabiwu.challenges.phases import shanghai_day
 from dabiwu.challenges.router import challenge_or_404
-from dabiwu.db.models import Challenge, Submission
+from dabiwu.db.models import Challenge, Submission, Team
 from dabiwu.db.models.submissions import TERMINAL_STATUSES
 from dabiwu.executors.base import JobSpec
 from dabiwu.executors.jobs import live_worker_count
@@ -88,12 +88,15 @@ def list_submissions(
     response: Response,
     challenge: str | None = None,
     status_filter: Annotated[str | None, Query(alias="status")] = None,
+    team: Annotated[str | None, Query(max_length=128, description="Part of a team's name, any case.")] = None,
 ) -> list[SubmissionOut]:
     query = readable_submissions(user).order_by(Submission.created_at.desc())
     if challenge:
         query = query.join(Challenge, Challenge.id == Submission.challenge_id).where(Challenge.slug == challenge)
     if status_filter:
         query = query.where(Submission.status == status_filter)
+    if team:
+        query = query.where(Submission.team_id.in_(select(Team.id).where(Team.name.icontains(team, autoescape=True))))
     rows = paginate(session, query, page, response)
     workers = _workers(session)
     return [to_out(session, submission=s, user=user, workers=workers) for s in rows]

@@ -22,6 +22,44 @@ from dabiwu.storage import StoreUnavailable
 
 log = logging.getLogger("dabiwu.errors")
 
+
+class DabiwuError(Exception):
+    """The one error type of the platform: raise it anywhere, one handler answers it.
+
+    The answer is `{"code", "detail", "detail_zh", **extra}` with `status`. `code` is a stable snake_case string
+    that scripts and the UI match on; `detail` is an English sentence and `detail_zh` the same in Chinese, each
+    saying what was wrong and how to fix it.  Subclasses may fix `status` and `code` as class attributes.
+    """
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(
+        self,
+        detail: str,
+        detail_zh: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.detail_zh = detail_zh
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.headers = headers
+        self.extra = extra or {}
+
+    def body(self) -> dict:
+        return {"code": self.code, "detail": self.detail, "detail_zh": self.detail_zh, **self.extra}
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
+
 RETRY_AFTER_S = 60
 STORE_UNAVAILABLE = (
     "The object store is unavailable (the platform's file storage cannot be reached), so this request was not "
@@ -39,6 +77,10 @@ _DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DabiwuError)
+    async def dabiwu_error(_: Request, exc: DabiwuError) -> JSONResponse:
+        return exc.response()
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if _is_disk_full(exc.__cause__):

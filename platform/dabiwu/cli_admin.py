@@ -7,10 +7,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from dabiwu.auth.service import AccountError, create_user
-from dabiwu.bootstrap import prepare
-from dabiwu.db.session import session_scope
-from dabiwu.settings import get_settings
+# Server-side modules (SQLAlchemy, Alembic, argon2) are imported inside each command: `dabiwu --help` and the
+# team and district commands must not pay for them (tests/e2e/test_cli_imports.py).
 
 console = Console()
 challenges_app = typer.Typer(help="Challenge bundles.", no_args_is_help=True)
@@ -20,8 +18,11 @@ users_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
 @challenges_app.command("load")
 def load(path: Path = typer.Argument(..., help="a bundle folder holding challenge.yaml")) -> None:
     """Load a challenge bundle (idempotent; a new bundle version adds a dataset version)."""
+    from dabiwu.bootstrap import prepare
     from dabiwu.challenges.bundle import BundleError
     from dabiwu.challenges.service import load_challenge
+    from dabiwu.db.session import session_scope
+    from dabiwu.settings import get_settings
     from dabiwu.storage_access import store_for
 
     settings = get_settings()
@@ -50,6 +51,11 @@ def users_create(
     head_judge: bool = typer.Option(False, "--head-judge", help="for role judge: may finalize challenges"),
 ) -> None:
     """Create a user."""
+    from dabiwu.auth.service import AccountError, create_user
+    from dabiwu.bootstrap import prepare
+    from dabiwu.db.session import session_scope
+    from dabiwu.settings import get_settings
+
     settings = get_settings()
     prepare(settings)
     try:

@@ -9,11 +9,14 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+if TYPE_CHECKING:  # httpx and rich.progress are imported where used: `dabiwu --help` must start fast
+    import httpx
+    from rich.progress import Progress
 
 console = Console()
 TERMINAL = ("scored", "failed", "rejected")
@@ -34,6 +37,8 @@ def load_credentials() -> dict:
 
 
 def client() -> httpx.Client:
+    import httpx
+
     creds = load_credentials()
     return httpx.Client(
         base_url=creds["url"].rstrip("/") + "/api/v1",
@@ -62,6 +67,8 @@ def register_client_commands(app: typer.Typer) -> None:
     ) -> None:
         """Sign in and store a long-lived, revocable API token for the other commands."""
         base = url.rstrip("/") + "/api/v1"
+        import httpx
+
         with httpx.Client(timeout=30) as http:
             session_token = fail_on_error(http.post(f"{base}/auth/token", data={"username": username, "password": password}))
             headers = {"Authorization": f"Bearer {session_token['access_token']}"}
@@ -158,6 +165,9 @@ class _ProgressReader:
 
 def upload_with_progress(http: httpx.Client, *, slug: str, archive: Path, description: str) -> dict:
     size = archive.stat().st_size
+    import httpx
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
     columns = (*Progress.get_default_columns()[:1], BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=console, transient=False) as progress, archive.open("rb") as handle:
         task = progress.add_task("uploading", total=size)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from dabiwu.bootstrap import prepare
-from dabiwu.settings import Settings, get_settings
+if TYPE_CHECKING:  # imported inside the commands: `dabiwu --help` must not pay for the server side
+    from dabiwu.settings import Settings
 
 console = Console()
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +23,8 @@ HTTP_LOOP = "asyncio"
 
 
 def _settings_with(**overrides) -> Settings:
+    from dabiwu.settings import Settings, get_settings
+
     base = get_settings()
     values = {k: v for k, v in overrides.items() if v is not None}
     return Settings(**{**base.model_dump(), **values}) if values else base
@@ -42,6 +45,7 @@ def register_server_commands(app: typer.Typer) -> None:
         import uvicorn
 
         from dabiwu.app import create_app
+        from dabiwu.bootstrap import prepare
         from dabiwu.http_protocol import NoDelayHttpToolsProtocol
         from dabiwu.leaderboards.service import warm_boards
 
@@ -76,7 +80,9 @@ def register_server_commands(app: typer.Typer) -> None:
         concurrency: int = typer.Option(1, help="jobs this worker runs at once"),
     ) -> None:
         """A Celery scoring worker (DABIWU_EXECUTOR=celery, DABIWU_BROKER_URL)."""
+        from dabiwu.bootstrap import prepare
         from dabiwu.executors.celery_worker import run_worker
+        from dabiwu.settings import get_settings
 
         settings = get_settings()
         prepare(settings)
@@ -122,6 +128,7 @@ def web_process_app():
     """The app of one HTTP process of `dabiwu serve --web-workers N` (N > 1)."""
     from dabiwu.app import create_app
     from dabiwu.leaderboards.service import warm_boards
+    from dabiwu.settings import get_settings
 
     settings = get_settings()
     warm_boards(settings.resolved_database_url)  # each process has its own board cache

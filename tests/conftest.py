@@ -155,3 +155,17 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+def pytest_runtest_setup(item):
+    """A test marked `needs(part, problem)` fails with the problem, or is skipped when the part is opted out."""
+    from tests.system_parts import apply_marks
+
+    apply_marks(item)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.system_parts import summary_lines
+
+    for line in summary_lines(terminalreporter.stats.get("skipped", [])):
+        terminalreporter.write_line(line, yellow=True)

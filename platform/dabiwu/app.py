@@ -21,6 +21,7 @@ from dabiwu.errors import install_error_handlers
 from dabiwu.frontend import mount_frontend
 from dabiwu.leaderboards.fast_path import BoardFastPath
 from dabiwu.observability import Metrics, RequestContextMiddleware, configure_logging
+from dabiwu.readiness import SandboxCheck
 from dabiwu.registry_mount import mount_mlflow
 from dabiwu.settings import Settings, get_settings
 from dabiwu.storage_access import store_for
@@ -51,7 +52,7 @@ def api_router() -> APIRouter:
 
 def create_app(settings: Settings | None = None, *, start_workers: bool = False) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(json_logs=settings.log_json)
+    configure_logging(json_logs=settings.log_json, log_file=settings.log_file)
     if settings.mode != "production" and settings.sandbox == "none":
         log.warning("DABIWU_SANDBOX=none: submitted models would run UNSANDBOXED. Development only.")
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = False)
     app.state.metrics = metrics
     app.state.executor = None
     app.state.store = store_for(settings)
+    app.state.sandbox_check = SandboxCheck(settings)
 
     install_error_handlers(app)
     app.include_router(api_router())
@@ -105,19 +107,17 @@ def _add_health_routes(app: FastAPI) -> None:
 
     @app.get("/readyz", include_in_schema=False)
     def readyz() -> Response:
-        problems = []
-        try:
-            with app.state.sessionmaker() as session:
-                session.execute(text("SELECT 1"))
-        except Exception as exc:  # readiness reports, it never raises
-            problems.append(f"database: {exc.__class__.__name__}")
-        try:
-            app.state.store.exists("readyz-probe")
-        except Exception as exc:
-            problems.append(f"object store: {exc.__class__.__name__}")
+        """503 when the database or object store is away; 200 otherwise, with `scoring` saying whether a
+        submission can be scored now (`status` "ready") or why not (`status` "degraded")."""
+        from dabiwu.readiness import scoring_readiness, service_problems
+
+        problems = service_problems(app.state.sessionmaker, app.state.store)
         if problems:
-            return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
-        return JSONResponse({"status": "ready"})
+            return JSONResponse({"status": "unavailable", "problems": [p.as_dict() for p in problems]},
+                                status_code=503)
+        with app.state.sessionmaker() as session:
+            scoring = scoring_readiness(app.state.settings, session, app.state.sandbox_check)
+        return JSONResponse({"status": "ready" if scoring.can_score else "degraded", "scoring": scoring.as_dict()})
 
     @app.get("/metrics", include_in_schema=False)
     def prometheus_metrics() -> Response:

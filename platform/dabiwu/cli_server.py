@@ -49,29 +49,42 @@ def register_server_commands(app: typer.Typer) -> None:
         from dabiwu.http_protocol import NoDelayHttpToolsProtocol
         from dabiwu.leaderboards.service import warm_boards
 
+        from dabiwu.startup import StartupSteps, require_sandbox
+
         settings = _settings_with(host=host, port=port, mode="demo" if demo else None, web_workers=web_workers)
-        prepare(settings)
+        if demo and settings.log_file is None:
+            # The demo's console shows progress lines and problems; the full JSON log goes to a file.
+            settings = _settings_with(host=host, port=port, mode="demo", web_workers=web_workers,
+                                      log_file=settings.home_dir / "logs" / "dabiwu.log")
+        steps = StartupSteps(console)
+        # With Celery the executor is the broker client and the reaper, not workers: the api always needs it.
+        start_workers = workers or settings.executor == "celery"
+        if start_workers and settings.executor == "local":
+            with steps.step("checking the sandbox / 检查沙箱"):
+                require_sandbox(settings, console, demo=demo)
+        with steps.step(f"preparing {settings.home_dir} (migrations) / 准备数据目录"):
+            prepare(settings)
         if demo:
             from dabiwu.demo import seed_demo
 
-            accounts = seed_demo(settings, challenges_root=BUNDLED_CHALLENGES)
+            with steps.step("loading the bundled challenges and demo accounts / 加载赛题与演示账号"):
+                accounts = seed_demo(settings, challenges_root=BUNDLED_CHALLENGES)
             _print_accounts(settings, accounts)
-        # With Celery the executor is the broker client and the reaper, not workers: the api always needs it.
-        start_workers = workers or settings.executor == "celery"
         if settings.web_workers > 1:
             if settings.executor == "celery":
                 console.print("[red]--web-workers above 1 works with the local executor only for now: with Celery "
                               "each HTTP process would need its own broker client. Use one web worker.[/red]")
                 raise typer.Exit(2)
-            _serve_processes(settings, start_workers=start_workers, demo=demo and workers)
+            _serve_processes(settings, start_workers=start_workers, demo=demo and workers, steps=steps)
             return
         app_instance = create_app(settings, start_workers=start_workers)
         warm_boards(settings.resolved_database_url)
         if demo and workers:
             from dabiwu.demo_submissions import start_demo_activity
 
-            start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES)
+            start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES, report=steps.reporter())
         freeze_startup_objects()
+        steps.say(f"serving at http://{settings.host}:{settings.port}/ (Ctrl+C stops) / 服务已启动")
         uvicorn.run(app_instance, host=settings.host, port=settings.port, log_config=None, access_log=False,
                     loop=HTTP_LOOP, http=NoDelayHttpToolsProtocol)
 
@@ -89,7 +102,7 @@ def register_server_commands(app: typer.Typer) -> None:
         run_worker(settings, concurrency=concurrency)
 
 
-def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool) -> None:
+def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool, steps=None) -> None:
     """Several uvicorn processes share the port; the scoring workers, the reaper and the demo
     activity run once, here in the parent, never once per HTTP process.
 
@@ -111,10 +124,13 @@ def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool) -> 
     if demo:
         from dabiwu.demo_submissions import start_demo_activity
 
-        start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES)
+        start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES,
+                            report=steps.reporter() if steps is not None else None)
     # The HTTP processes are spawned: they read their settings from the environment, so hand them
     # what the command line changed.
     os.environ.update({"DABIWU_HOST": settings.host, "DABIWU_PORT": str(settings.port), "DABIWU_MODE": settings.mode})
+    if settings.log_file is not None:
+        os.environ["DABIWU_LOG_FILE"] = str(settings.log_file)
     try:
         uvicorn.run("dabiwu.cli_server:web_process_app", factory=True, workers=settings.web_workers, loop=HTTP_LOOP,
                     http=NoDelayHttpToolsProtocol, host=settings.host, port=settings.port, log_config=None,

@@ -13,6 +13,9 @@ import tarfile
 import tempfile
 import threading
 import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -101,7 +104,7 @@ def submit_baselines(settings: Settings, *, challenges_root: Path) -> list[str]:
     return submitted
 
 
-def promote_best(settings: Settings, *, timeout_s: float = 900) -> None:
+def promote_best(settings: Settings, *, timeout_s: float = 900) -> tuple[str, str] | None:
     """Wait for the demo scores, then list the best model of the first challenge (gates still apply)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -115,12 +118,14 @@ def promote_best(settings: Settings, *, timeout_s: float = 900) -> None:
     # The hidden test set is drawn anew per installation, so a model that clears the gates in one
     # may miss the worst-district bar in another: try each challenge's best until one is listed.
     for slug in (PROMOTED_CHALLENGE, *sorted({p.name for p in bundled_challenge_paths(CHALLENGES_ROOT)} - {PROMOTED_CHALLENGE})):
-        if _promote_best_of(settings, slug=slug):
-            return
+        version = _promote_best_of(settings, slug=slug)
+        if version is not None:
+            return slug, version
     log.warning("demo: no demo model cleared the promotion gates; the registry stays empty")
+    return None
 
 
-def _promote_best_of(settings: Settings, *, slug: str) -> bool:
+def _promote_best_of(settings: Settings, *, slug: str) -> str | None:
     from dabiwu.leaderboards.service import compute_board
     from models_registry.mlflow_adapter import backend_for
     from models_registry.promotion import PROMOTION_LOCK, Refusal, promote
@@ -130,20 +135,47 @@ def _promote_best_of(settings: Settings, *, slug: str) -> bool:
         board = compute_board(session, challenge=challenge, split="private") if challenge else []
         admin = session.scalar(select(User).where(User.role == "admin").order_by(User.id))
         if not board or admin is None:
-            return False
+            return None
         try:
             promoted = promote(session, store=store_for(settings), backend=backend_for(settings),
                                submission_id=board[0]["submission_id"], actor=admin, reason=PROMOTION_REASON,
                                override=True, scratch_root=settings.home_dir / "tmp")
         except Refusal as exc:
             log.warning("demo: %s promotion refused by the gates: %s", slug, exc)
-            return False
+            return None
         log.info("demo: promoted %s version %s", slug, promoted.listing.version)
-        return True
+        return str(promoted.listing.version)
 
 
-def start_demo_activity(settings: Settings, *, challenges_root: Path) -> threading.Thread | None:
-    """On the first demo start only (no submissions yet): submit the baselines, then promote one."""
+@contextmanager
+def quiet_library_warnings() -> Iterator[None]:
+    """The demo's own training is ours, not a team's: MLflow's advice to teams (pickle formats, integer columns in
+    signatures) would only clutter the first run's console.  Teams still see these warnings in their own runs."""
+    import mlflow  # noqa: F401 - importing mlflow configures its loggers: quiet them after that
+
+    mlflow_log = logging.getLogger("mlflow")
+    level = mlflow_log.level
+    mlflow_log.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        mlflow_log.setLevel(level)
+
+
+def _scored_count(settings: Settings, submission_ids: list[str]) -> int:
+    with session_scope(settings.resolved_database_url) as session:
+        return session.scalar(select(func.count()).select_from(Submission).where(
+            Submission.id.in_(submission_ids), Submission.status == "scored")) or 0
+
+
+def start_demo_activity(settings: Settings, *, challenges_root: Path,
+                        report: Callable[[str], None] | None = None) -> threading.Thread | None:
+    """On the first demo start only (no submissions yet): submit the baselines, then promote one.
+
+    `report` gets one line per step (the console's progress lines)."""
+    say = report or (lambda text: log.info("%s", text))
     with session_scope(settings.resolved_database_url) as session:
         if session.scalar(select(func.count()).select_from(Submission)):
             return None
@@ -152,10 +184,19 @@ def start_demo_activity(settings: Settings, *, challenges_root: Path) -> threadi
         from threadpoolctl import threadpool_limits
 
         try:
+            say("demo: training two models per challenge in the background / 后台训练演示模型")
             # One thread for training: OpenMP boosting fighting the scoring workers for two cores is slower.
-            with threadpool_limits(1):
-                submit_baselines(settings, challenges_root=challenges_root)
-            promote_best(settings)
+            with threadpool_limits(1), quiet_library_warnings():
+                submitted = submit_baselines(settings, challenges_root=challenges_root)
+            say(f"demo: {len(submitted)} models submitted; scoring them in the sandbox / 模型已提交，正在沙箱中评分")
+            with quiet_library_warnings():  # MLflow's own INFO lines as it creates its registry tables
+                listed = promote_best(settings)
+            say(f"demo: {_scored_count(settings, submitted)} of {len(submitted)} models scored / 演示模型评分完成")
+            if listed is not None:
+                say(f"demo: champion listed in the registry: models:/{listed[0]}@champion (version {listed[1]}) "
+                    "/ 冠军模型已上架")
+            else:
+                say("demo: no model cleared the promotion gates; the registry stays empty / 无模型通过上架门槛")
         except Exception:
             log.exception("demo: seeding submissions failed (the platform itself is unaffected)")
 

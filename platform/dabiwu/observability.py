@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 import uuid
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -37,11 +38,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(*, json_logs: bool) -> None:
+def configure_logging(*, json_logs: bool, log_file: Path | None = None) -> None:
+    """Everything at INFO to stderr; or, with a log file, everything there and only the platform's own warnings
+    and anyone's errors on the console (Python warnings of libraries go to the file too)."""
+    formatter = JsonFormatter() if json_logs else logging.Formatter("%(levelname)s %(name)s: %(message)s")
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if json_logs else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(formatter)
+    handlers: list[logging.Handler] = [handler]
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        to_file = logging.FileHandler(log_file, encoding="utf-8")
+        to_file.setFormatter(JsonFormatter())
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        handler.addFilter(lambda r: r.name.startswith("dabiwu") or r.levelno >= logging.ERROR)
+        handlers.append(to_file)
+        logging.captureWarnings(True)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = handlers
     root.setLevel(logging.INFO)
 
 

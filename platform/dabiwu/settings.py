@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # Serve the MLflow server at /mlflow.  Off only for API tests that never touch the registry.
     mlflow_enabled: bool = True
     log_json: bool = True
+    # With a log file, the full log goes there and the console shows only the platform's warnings and errors
+    # (`serve --demo` uses DABIWU_HOME/logs/dabiwu.log unless this is set).
+    log_file: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

@@ -17,15 +17,14 @@ import pytest
 from tests.browser.helpers import (CHROMIUM, CHROMIUM_ARGS, HERE, PASSWORDS, SCREENSHOTS, SLUG, STARTUP_SECONDS,
                                    UI_TIMEOUT_MS, api_headers, wait_scored)
 from tests.e2e.test_serve import free_port, start_server, stop
+from tests.system_parts import needs
 
 
 def pytest_collection_modifyitems(config, items):
-    if CHROMIUM.exists():
-        return
-    skip = pytest.mark.skip(reason=f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
+    problem = None if CHROMIUM.exists() else f"Debian's chromium is not at {CHROMIUM}"
     for item in items:
         if HERE in item.path.parents:
-            item.add_marker(skip)
+            item.add_marker(needs("browser", problem))
 
 
 def _log_tail(path: Path, lines: int = 40) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests.system_parts import needs
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yml"
@@ -171,8 +172,8 @@ def _compose_missing() -> str | None:
 
 
 _WHY_NO_COMPOSE = _compose_missing()
-needs_compose = pytest.mark.skipif(_WHY_NO_COMPOSE is not None,
-                                   reason=f"{_WHY_NO_COMPOSE}; the structural checks above still ran")
+needs_compose = needs("compose", None if _WHY_NO_COMPOSE is None else
+                      f"{_WHY_NO_COMPOSE}; the structural checks above still ran")
 
 
 def _compose_config(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from tests.deploy.fleet import REPO, Fleet, free_port, wait_for, wait_ready
 from tests.pipeline import BUNDLE, SLUG
 from tests.s3server import DUMMY_AWS_ENV, s3_server
+from tests.system_parts import check
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 13  # a db number no other test uses
@@ -60,11 +61,8 @@ def _redis_problem() -> str | None:
 
 @pytest.fixture
 def services() -> None:
-    problems = [f"PostgreSQL at 127.0.0.1:5432 (user postgres, trust auth): {p}" for p in [_pg_problem()] if p]
-    problems += [f"Redis at {REDIS_HOST}:{REDIS_PORT}: {p}" for p in [_redis_problem()] if p]
-    if problems:
-        pytest.skip("the distributed test needs the machine's services (.ci/run starts them); unreachable: "
-                    + "; ".join(problems))
+    check("postgres", _pg_problem())
+    check("redis", _redis_problem())
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from tests.pipeline import upload
 from tests.e2e.model_builders import save_sleepy_model, tar_model
+from tests.system_parts import needs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -111,10 +112,8 @@ def _rabbitmq_broker() -> str:
 
 
 @pytest.mark.parametrize("broker", [
-    pytest.param("redis", marks=pytest.mark.skipif(not _redis_ok(), reason="needs the machine's Redis on "
-                                                    "127.0.0.1:6379 (.ci/run starts it)")),
-    pytest.param("rabbitmq", marks=pytest.mark.skipif(_rabbitmq_problem() is not None,
-                                                      reason=str(_rabbitmq_problem()))),
+    pytest.param("redis", marks=needs("redis", None if _redis_ok() else "no Redis on 127.0.0.1:6379")),
+    pytest.param("rabbitmq", marks=needs("rabbitmq", _rabbitmq_problem())),
 ])
 def test_celery_workers_requeue_a_killed_worker_job(settings, role_headers, loaded, sleepy_archive, broker, tmp_path):
     from fastapi.testclient import TestClient

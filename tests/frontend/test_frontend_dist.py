@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.system_parts import check
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = REPO_ROOT / "frontend"
@@ -35,8 +36,7 @@ def _run(args: list[str], timeout: int) -> None:
 def test_committed_dist_matches_a_fresh_build(tmp_path: Path) -> None:
     npm = shutil.which("npm")
     npx = shutil.which("npx")
-    if npm is None or npx is None:
-        pytest.skip("npm is not on PATH: install Node.js 20 and npm to check that frontend_dist/ matches frontend/")
+    check("npm", None if npm and npx else "npm is not on PATH, so frontend_dist/ cannot be checked against frontend/")
     assert (DIST / "index.html").is_file(), f"frontend_dist/index.html is missing: {FIX}"
 
     if not (FRONTEND / "node_modules" / ".bin" / "vite").exists():

@@ -12,8 +12,9 @@ import pytest
 
 from tests.pipeline import SLUG, upload
 from tests.reliability.faults import can_mount, full_tmpfs
+from tests.system_parts import needs
 
-pytestmark = pytest.mark.skipif(not can_mount(), reason="needs root to mount a tmpfs")
+pytestmark = needs("root", None if can_mount() else "needs root to mount a tmpfs")
 
 
 def test_full_scratch_is_507_full_store_is_503_and_both_heal(client, settings, role_headers, loaded, baseline_archive,

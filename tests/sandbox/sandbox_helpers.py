@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.system_parts import needs
+
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 
 from dabiwu.sandbox.detect import probe  # noqa: E402
 
 BWRAP_OK, BWRAP_WHY = probe("bwrap")
-requires_bwrap = pytest.mark.skipif(not BWRAP_OK, reason=f"bubblewrap is not usable here: {BWRAP_WHY}")
+requires_bwrap = needs("sandbox", None if BWRAP_OK else f"bubblewrap is not usable here: {BWRAP_WHY}")
 
 
 def _any_sandbox() -> str | None:
@@ -27,11 +29,15 @@ def _any_sandbox() -> str | None:
 
 
 SANDBOX_KIND = _any_sandbox()
-requires_root_bwrap = pytest.mark.skipif(
-    not BWRAP_OK or os.geteuid() != 0,
-    reason="job-wide memory and process accounting need a per-job uid, which only a root supervisor can hand out",
-)
-requires_sandbox = pytest.mark.skipif(SANDBOX_KIND is None, reason="neither bubblewrap nor unshare works here")
+_needs_root = needs("root", None if os.geteuid() == 0 else
+                    "job-wide memory and process accounting need a per-job uid, which only a root supervisor can "
+                    "hand out")
+
+
+def requires_root_bwrap(test):
+    return requires_bwrap(_needs_root(test))
+
+requires_sandbox = needs("sandbox", None if SANDBOX_KIND else "neither bubblewrap nor unshare works here")
 
 
 def process_cmdlines_containing(marker: str) -> list[str]:

@@ -11,6 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from sandbox_helpers import BWRAP_OK, SANDBOX_KIND, requires_sandbox
 
+from tests.system_parts import needs
+
 from dabiwu.sandbox import Limits, SandboxError, run
 
 
@@ -56,7 +58,8 @@ def test_unknown_preference_is_refused_with_an_operator_message():
     assert "DABIWU_SANDBOX" in info.value.message
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not BWRAP_OK, reason="needs root to stand in for an unprivileged worker")
+@needs("root", None if os.geteuid() == 0 else "needs root to stand in for an unprivileged worker")
+@needs("sandbox", None if BWRAP_OK else "bubblewrap is not usable here")
 def test_the_unprivileged_worker_branch_builds_a_working_sandbox(monkeypatch, hostile, features_path, tmp_path):
     """Workers in containers run as a plain user (uid 10001): bwrap then makes a user namespace itself
     and no uid is handed out. Here root stands in for that user (same command line, same child);

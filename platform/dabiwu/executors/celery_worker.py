@@ -61,7 +61,7 @@ def build_worker_app(settings: Settings):
 def run_worker(settings: Settings, *, concurrency: int = 1) -> None:
     from dabiwu.observability import configure_logging
 
-    configure_logging(json_logs=settings.log_json)
+    configure_logging(json_logs=settings.log_json, log_file=settings.log_file)
     app = build_worker_app(settings)
     prewarm_sandbox(settings)  # the solo/threads pool runs tasks in this process, so they find it
     # The solo pool runs jobs in this process: kill -9 takes the job with it, and the lease

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
@@ -24,6 +24,21 @@ class WorkerOut(BaseModel):
     alive: bool
 
 
+class ProblemOut(BaseModel):
+    code: str
+    detail: str
+    detail_zh: str
+
+
+class ScoringOut(BaseModel):
+    """Whether a submission can be scored now, and why not (the same answer as /readyz)."""
+
+    can_score: bool
+    sandbox: str | None
+    live_workers: int
+    problems: list[ProblemOut]
+
+
 class QueueOut(BaseModel):
     queued: int
     running: int
@@ -31,10 +46,13 @@ class QueueOut(BaseModel):
     done: int
     failed: int
     workers: list[WorkerOut]
+    scoring: ScoringOut
 
 
 @router.get("/queue", response_model=QueueOut)
-def queue_dashboard(_: AdminUser, session: SessionDep) -> QueueOut:
+def queue_dashboard(_: AdminUser, session: SessionDep, request: Request) -> QueueOut:
+    from dabiwu.readiness import scoring_readiness
+
     now = utcnow()
     counts = dict(session.execute(select(Job.status, func.count()).group_by(Job.status)).all())
     stuck = session.scalar(
@@ -50,4 +68,6 @@ def queue_dashboard(_: AdminUser, session: SessionDep) -> QueueOut:
     return QueueOut(
         queued=counts.get("queued", 0), running=counts.get("running", 0), stuck=stuck,
         done=counts.get("done", 0), failed=counts.get("failed", 0), workers=workers,
+        scoring=ScoringOut(**scoring_readiness(request.app.state.settings, session,
+                                               request.app.state.sandbox_check).as_dict()),
     )

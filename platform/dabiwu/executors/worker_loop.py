@@ -105,7 +105,7 @@ def work_forever(settings_data: dict, kind: str = "local", stop: threading.Event
     from dabiwu.observability import configure_logging
 
     settings = Settings(**settings_data)
-    configure_logging(json_logs=settings.log_json)
+    configure_logging(json_logs=settings.log_json, log_file=settings.log_file)
     sessionmaker = get_sessionmaker(settings.resolved_database_url)
     store = store_for(settings)
     worker_id = worker_identity(kind)

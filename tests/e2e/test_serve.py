@@ -85,6 +85,16 @@ def test_demo_serves_on_the_given_port_and_home_and_a_second_run_keeps_the_data(
     finally:
         stop(server)
     assert (home / "dabiwu.db").is_file()
+    # A quiet, readable first run: a line per step, no library warnings or JSON logs on the console.
+    console = (home.parent / f"serve-{port}.log").read_text(errors="replace")
+    for step in ("checking the sandbox", "loading the bundled challenges", "models submitted", "models scored",
+                 "champion listed in the registry", "serving at"):
+        assert step in console, console
+    # (Up to the champion: at SIGTERM, multiprocessing's resource tracker may still warn about semaphores.)
+    running = console[:console.index("champion listed in the registry")]
+    for noise in ("UserWarning", "WARNING mlflow", "INFO mlflow", "Traceback", '"level": "INFO"'):
+        assert noise not in running, console
+    assert (home / "logs" / "dabiwu.log").stat().st_size > 0  # the full log went to the file
     server = start_server(home, port)
     try:
         wait_healthy(base, server)

@@ -22,6 +22,8 @@ import typer
 from dabiwu.cli_client import client, console, fail_on_error, load_credentials
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+CACHE_MAX_FILES = 5000
+CACHE_MAX_BYTES = 4096 * 1024 * 1024
 REF_HELP = "NAME (its champion), NAME@champion or NAME/VERSION; NAME is the challenge slug"
 
 
@@ -147,8 +149,14 @@ def remember(path: Path, *, name: str, version: int) -> None:
     target = cache_dir(name, version)
     if target.exists():
         return
+    from dabiwu.submissions.tree_copy import TreeCopyRefused, copy_model_tree
+
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(path, target)
+    try:  # regular files only, bounded: a downloaded folder is still a team's files
+        copy_model_tree(path, target, max_files=CACHE_MAX_FILES, max_bytes=CACHE_MAX_BYTES, skip_names=frozenset())
+    except TreeCopyRefused as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        console.print(f"[yellow]Not cached: {exc.detail} / {exc.detail_zh}[/yellow]")
 
 
 def cached_model(version: dict, *, use_cache: bool) -> Path:

@@ -63,6 +63,7 @@ def register_registry_commands(app: typer.Typer) -> None:
                 raise typer.Exit(2)
         with client() as http:
             version = resolve_version(http, ref)
+            refuse_delisted_for_districts(http, version)
             challenge = fail_on_error(http.get(f"/challenges/{version['registered_model']}"))
         model_dir = cached_model(version, use_cache=cache)
         try:
@@ -136,6 +137,22 @@ def resolve_version(http, ref: str) -> dict:
             raise typer.Exit(1)
         version = match["champion_version"]
     return fail_on_error(http.get(f"/registry/models/{name}/versions/{version}"))
+
+
+def refuse_delisted_for_districts(http, version: dict) -> None:
+    """A delisted version is not run for a district, not even from a copy cached before it was delisted
+    (the registry no longer serves it to districts either); judges and admins may still run it."""
+    if version.get("listed", True):
+        return
+    role = fail_on_error(http.get("/auth/me")).get("role")
+    if role in ("judge", "admin"):
+        return
+    name, number = version["registered_model"], version["version"]
+    console.print(f"[red]{name} version {number} was delisted: it is no longer served to districts. "
+                  f"Use the champion (`dabiwu leads run {name}`) or another listed version.[/red]")
+    console.print(f"[red]{name} 第 {number} 版已下架，不再向区县院提供。请使用 champion"
+                  f"（`dabiwu leads run {name}`）或其他已上架版本。[/red]")
+    raise typer.Exit(1)
 
 
 def cache_dir(name: str, version: int) -> Path:

@@ -239,8 +239,8 @@ def read_predictions(path, *, n_rows: int, max_columns: int = 256, max_footer_by
     leaf = _leaf_index(parquet, name)
     for group in range(meta.num_row_groups):
         chunk = meta.row_group(group).column(leaf)
-        # 8 bytes a value, with room for page headers and levels; a float column needs far less.
-        if chunk.total_uncompressed_size > 16 * group_rows[group] + 1024 * 1024:
+        # At most 16 bytes a value (decimal128), with room for levels and page headers.
+        if chunk.total_uncompressed_size > 32 * group_rows[group] + 1024 * 1024:
             raise _unreadable(f"column '{name}' declares {chunk.total_uncompressed_size} bytes for "
                               f"{group_rows[group]} rows")
     try:

@@ -37,6 +37,8 @@ from dabiwu.scoring.metrics import scale_k
 from dabiwu.storage import ObjectStore
 from dabiwu.submissions.archive import safe_extract
 from dabiwu.submissions.errors import IntakeError
+from dabiwu.submissions.safe_yaml import load_untrusted_yaml
+from dabiwu.submissions.tree_copy import TreeCopyRefused, copy_model_tree
 from models_registry.gates import GateReport, evaluate_gates
 from models_registry.mlflow_adapter import CHAMPION, RegistryBackend
 from models_registry.model_card import build_model_card
@@ -176,6 +178,8 @@ def promote(
     reason: str | None,
     override: bool,
     scratch_root: Path,
+    max_tree_files: int = 5000,
+    max_tree_bytes: int = 4096 * 1024 * 1024,
 ) -> Promoted:
     submission = session.get(Submission, submission_id)
     if submission is None:
@@ -189,7 +193,8 @@ def promote(
 
     workdir = Path(scratch_root) / f"promote-{uuid.uuid4().hex}"
     try:
-        model_dir, flavors = _unpack(store=store, submission=submission, workdir=workdir)
+        model_dir, flavors = _unpack(store=store, submission=submission, workdir=workdir, max_files=max_tree_files,
+                                     max_bytes=max_tree_bytes)
         checksum = folder_sha256(model_dir)
         card = _card(challenge=challenge, submission=submission, score=score, checksum=checksum, actor=actor,
                      reason=reason, override=override and challenge.finalized_at is None, report=report,
@@ -277,26 +282,34 @@ def _check_promotable(
         )
 
 
-def _unpack(*, store: ObjectStore, submission: Submission, workdir: Path) -> tuple[Path, list[str]]:
-    """The model folder as plain files (links materialised), and its flavors read from MLmodel."""
-    import yaml
+def _unpack(
+    *, store: ObjectStore, submission: Submission, workdir: Path, max_files: int, max_bytes: int
+) -> tuple[Path, list[str]]:
+    """The model folder as plain files (links to files materialised), and its flavors read from MLmodel.
 
+    Both the unpacking and the copy are bounded (files, bytes) and refuse links to folders and loops of
+    links, so a stored archive that was accepted before those checks existed fails here at once."""
     workdir.mkdir(parents=True)
     archive = workdir / "model.archive"
     store.get_to_path(submission.blob_key, archive)
     try:
-        extracted = safe_extract(archive_path=archive, dest=workdir / "extracted")
+        extracted = safe_extract(archive_path=archive, dest=workdir / "extracted", max_files=max_files,
+                                 max_total_bytes=max_bytes)
     except IntakeError as exc:
         raise Refusal(409, "ARCHIVE_UNREADABLE", f"The stored model archive cannot be unpacked: {exc}",
-                      f"无法解开已保存的模型压缩包：{exc}") from exc
+                      f"无法解开已保存的模型压缩包：{getattr(exc, 'message_zh', None) or exc}") from exc
     archive.unlink()
     staged = workdir / "model"
-    # copytree follows links: the registry gets plain files, so what is downloaded is what was hashed
-    shutil.copytree(extracted, staged, symlinks=False, ignore=shutil.ignore_patterns("__pycache__"))
+    # Regular files only (a link to a file is copied as that file): the registry gets plain files,
+    # so what is downloaded is what was hashed; links to folders or loops stop the copy.
     try:
-        mlmodel = yaml.safe_load((staged / "MLmodel").read_text(encoding="utf-8")) or {}
-        flavors = sorted((mlmodel.get("flavors") or {}).keys())
-    except (OSError, yaml.YAMLError):
+        copy_model_tree(extracted, staged, max_files=max_files, max_bytes=max_bytes)
+    except TreeCopyRefused as exc:
+        raise Refusal(409, "MODEL_TREE_REFUSED", exc.detail, exc.detail_zh) from exc
+    try:
+        mlmodel = load_untrusted_yaml(staged / "MLmodel") or {}
+        flavors = sorted(str(f)[:64] for f in (mlmodel.get("flavors") or {}).keys())[:32]
+    except (OSError, IntakeError, AttributeError):
         flavors = []
     return staged, flavors
 

@@ -2,7 +2,8 @@
 
 The checksum (`model_sha256` tag of every listed version) is the sha256 of the folder's manifest:
 one line per regular file, `<sha256 of the file>  <path relative to the folder, '/'-separated>\\n`,
-lines sorted by path (byte order), symbolic links followed.  It is `sha256sum`'s own output format,
+lines sorted by path (byte order); symbolic links are not followed and not listed (as with
+`find -type f`), so a link loop planted in a folder cannot make the walk endless.  It is `sha256sum`'s own output format,
 so a district can check it without dabiwu:
 
     cd MODEL_DIR && find . -type f ! -path ./registered_model_meta -printf '%P\\0' \\
@@ -32,11 +33,11 @@ CHUNK = 1024 * 1024
 def folder_manifest(root: Path) -> str:
     root = Path(root)
     lines = []
-    for dirpath, _dirnames, filenames in os.walk(root, followlinks=True):
+    for dirpath, _dirnames, filenames in os.walk(root):  # never follows links to folders
         for name in filenames:
             path = Path(dirpath) / name
             relative = path.relative_to(root).as_posix()
-            if relative == DOWNLOAD_MARKER or not path.is_file():
+            if relative == DOWNLOAD_MARKER or path.is_symlink() or not path.is_file():
                 continue
             lines.append((relative.encode("utf-8"), f"{_file_sha256(path)}  {relative}\n"))
     return "".join(line for _, line in sorted(lines))

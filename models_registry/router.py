@@ -59,6 +59,7 @@ def promote_submission(
             result = promote(
                 session, store=request.app.state.store, backend=backend, submission_id=submission_id, actor=user,
                 reason=body.reason, override=body.override, scratch_root=settings.home_dir / "tmp",
+                max_tree_files=settings.model_tree_max_files, max_tree_bytes=settings.model_tree_max_mb * 1024 * 1024,
             )
         except Refusal as refusal:
             return _refused(refusal)

@@ -22,6 +22,8 @@ import typer
 from dabiwu.cli_client import client, console, fail_on_error, load_credentials
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+CACHE_MAX_FILES = 5000
+CACHE_MAX_BYTES = 4096 * 1024 * 1024
 REF_HELP = "NAME (its champion), NAME@champion or NAME/VERSION; NAME is the challenge slug"
 
 
@@ -61,6 +63,7 @@ def register_registry_commands(app: typer.Typer) -> None:
                 raise typer.Exit(2)
         with client() as http:
             version = resolve_version(http, ref)
+            refuse_delisted_for_districts(http, version)
             challenge = fail_on_error(http.get(f"/challenges/{version['registered_model']}"))
         model_dir = cached_model(version, use_cache=cache)
         try:
@@ -136,6 +139,22 @@ def resolve_version(http, ref: str) -> dict:
     return fail_on_error(http.get(f"/registry/models/{name}/versions/{version}"))
 
 
+def refuse_delisted_for_districts(http, version: dict) -> None:
+    """A delisted version is not run for a district, not even from a copy cached before it was delisted
+    (the registry no longer serves it to districts either); judges and admins may still run it."""
+    if version.get("listed", True):
+        return
+    role = fail_on_error(http.get("/auth/me")).get("role")
+    if role in ("judge", "admin"):
+        return
+    name, number = version["registered_model"], version["version"]
+    console.print(f"[red]{name} version {number} was delisted: it is no longer served to districts. "
+                  f"Use the champion (`dabiwu leads run {name}`) or another listed version.[/red]")
+    console.print(f"[red]{name} 第 {number} 版已下架，不再向区县院提供。请使用 champion"
+                  f"（`dabiwu leads run {name}`）或其他已上架版本。[/red]")
+    raise typer.Exit(1)
+
+
 def cache_dir(name: str, version: int) -> Path:
     """~/.cache/dabiwu/models/<server>/<name>/<version>: verified folders, re-verified before each use."""
     server = urlsplit(load_credentials()["url"]).netloc.replace(":", "_")
@@ -147,8 +166,14 @@ def remember(path: Path, *, name: str, version: int) -> None:
     target = cache_dir(name, version)
     if target.exists():
         return
+    from dabiwu.submissions.tree_copy import TreeCopyRefused, copy_model_tree
+
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(path, target)
+    try:  # regular files only, bounded: a downloaded folder is still a team's files
+        copy_model_tree(path, target, max_files=CACHE_MAX_FILES, max_bytes=CACHE_MAX_BYTES, skip_names=frozenset())
+    except TreeCopyRefused as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        console.print(f"[yellow]Not cached: {exc.detail} / {exc.detail_zh}[/yellow]")
 
 
 def cached_model(version: dict, *, use_cache: bool) -> Path:

@@ -3,10 +3,13 @@
 A plain ASGI guard sits in front of MLflow's own FastAPI app:
 
 - `Authorization: Bearer TOKEN` must be a valid platform token (else 401 UNAUTHENTICATED);
-- reads (GET/HEAD, and POSTs whose path ends in /search) are for district, judge and admin
-  accounts.  Teams are refused (403): they compete, and the registry holds the winners' files;
-- every write over HTTP is refused for everyone (403): only the platform writes, in-process, when
-  a judge promotes (models_registry.mlflow_adapter);
+- only the read-only (method, route) pairs of registry_routes.ALLOWED_ROUTES pass, matched exactly;
+  they are for district, judge and admin accounts.  Teams are refused (403): they compete, and the
+  registry holds the winners' files;
+- every other route, writes included, is refused for everyone (403): only the platform writes,
+  in-process, when a judge promotes (models_registry.mlflow_adapter);
+- districts see only listed versions: a delisted (or never listed) version's model-version record,
+  download URI and files answer 404 to them by name and number; judges and admins still read them;
 - the Host header must match DABIWU_MLFLOW_ALLOWED_HOSTS (a bare host also allows any port),
   which the guard checks itself so that each app keeps its own list;
 - a successful `model-versions/get-download-uri` (the call every stock-client download of a
@@ -34,6 +37,14 @@ from urllib.parse import parse_qs
 import anyio
 from fastapi import FastAPI
 
+from dabiwu.registry_routes import (
+    ARTIFACT_DOWNLOAD,
+    ARTIFACT_LIST,
+    VERSION_DOWNLOAD_URI,
+    VERSION_GET,
+    allowed_route,
+    path_params,
+)
 from dabiwu.settings import Settings
 
 log = logging.getLogger("dabiwu.registry")
@@ -112,16 +123,28 @@ class RegistryGuard:
             return
         path = _relative_path(scope)
         method = scope["method"].upper()
-        if not (method in ("GET", "HEAD") or (method == "POST" and path.rstrip("/").endswith("/search"))):
+        route = allowed_route(method, path)
+        if route is None:
             await _refuse(send, 403, "PERMISSION_DENIED",
-                          "The shared registry is read-only over HTTP: models are added only by promotion in "
-                          "dabiwu (POST /api/v1/submissions/{id}/promote).")
+                          f"{method} {path} is not one of the registry's read-only routes: the shared registry is "
+                          "read-only over HTTP, and models are added only by promotion in dabiwu (POST "
+                          "/api/v1/submissions/{id}/promote). 共享模型库通过 HTTP 只读：模型只能经 dabiwu 上架加入。")
             return
         if caller["role"] not in READ_ROLES:
             await _refuse(send, 403, "PERMISSION_DENIED",
                           f"A {caller['role']} account cannot read the shared registry; it is for district, judge "
-                          "and admin accounts.")
+                          "and admin accounts. 共享模型库仅供区县院、评委和管理员账号读取。")
             return
+        if caller["role"] == "district":
+            hidden = await anyio.to_thread.run_sync(self._hidden_from_districts, route[1], path,
+                                                    scope.get("query_string", b""))
+            if hidden:
+                await _refuse(send, 404, "RESOURCE_DOES_NOT_EXIST",
+                              f"{hidden} is not listed in the shared registry (it was delisted, or never listed), "
+                              "so it is not served to districts; use the champion (models:/NAME@champion) or "
+                              f"another listed version. {hidden} 未在共享模型库上架（已下架或从未上架），不向区县院提供；"
+                              "请使用 champion 或其他已上架版本。")
+                return
         inner = await anyio.to_thread.run_sync(self._server)
         pull = _pull_of(path, method, scope.get("query_string", b""))
         if pull is None:
@@ -146,6 +169,37 @@ class RegistryGuard:
         with self._parent.state.sessionmaker() as session:
             user = resolve_token(session, token=token, secret_key=self._settings.secret_key)
             return None if user is None else {"user_id": user.id, "role": user.role}
+
+    def _hidden_from_districts(self, template: str, path: str, query: bytes) -> str | None:
+        """What a district asked for that is not a listed version (a sentence's subject), or None."""
+        from sqlalchemy import select
+
+        from dabiwu.db.models import RegistryListing
+
+        if template in (VERSION_GET, VERSION_DOWNLOAD_URI):
+            params = parse_qs(query.decode("latin-1"))
+            name, version = (params.get("name") or [""])[0], (params.get("version") or [""])[0]
+            if not (version.isascii() and version.isdigit()):
+                return f"{name} version {version!r}"  # only plain numbers: MLflow would read ' 1' as 1
+            where = (RegistryListing.registered_model == name, RegistryListing.version == int(version))
+            subject = f"{name} version {version}"
+        elif template in (ARTIFACT_DOWNLOAD, ARTIFACT_LIST):
+            if template == ARTIFACT_DOWNLOAD:
+                relative = path_params(template, path)[0]
+            else:
+                relative = (parse_qs(query.decode("latin-1")).get("path") or [""])[0]
+            parts = [part for part in relative.split("/") if part]
+            if any(part in (".", "..") or "\\" in part for part in parts):
+                return "That artifact path"  # no climbing out of a listed run's folder
+            if len(parts) < 2:
+                return "That artifact folder"  # the experiment level lists every run: not for districts
+            where = (RegistryListing.run_id == parts[1],)
+            subject = f"The run {parts[1]}"
+        else:
+            return None
+        with self._parent.state.sessionmaker() as session:
+            listed = session.scalar(select(RegistryListing.listed).where(*where).limit(1))
+        return None if listed else subject
 
     def _record_pull(self, user_id: int, name: str, version: int) -> None:
         from dabiwu.db.models import User
@@ -223,7 +277,8 @@ def _pull_of(path: str, method: str, query: bytes) -> tuple[str, int] | None:
 
 async def _refuse(send, status: int, code: str, message: str) -> None:
     body = json.dumps({"error_code": code, "message": message}, ensure_ascii=False).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+               (b"x-dabiwu-guard", b"refused")]  # told apart from MLflow's own answers (tests, operators)
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
     await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     # With a log file, the full log goes there and the console shows only the platform's warnings and errors
     # (`serve --demo` uses DABIWU_HOME/logs/dabiwu.log unless this is set).
     log_file: Path | None = None
+    # Untrusted bytes (issue #14): what a submission row keeps of its MLmodel (JSON, KB); every copy of a
+    # submitted model folder (promotion, pulls) stops past this many files or MB; the predictions Parquet a
+    # model writes is refused from its footer past these columns / footer KB, before any data is read.
+    model_info_max_kb: int = Field(default=64, ge=4)
+    model_tree_max_files: int = Field(default=5000, ge=10)
+    model_tree_max_mb: int = Field(default=4096, ge=1)
+    predictions_max_columns: int = Field(default=256, ge=2)
+    predictions_max_footer_kb: int = Field(default=1024, ge=16)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

@@ -162,3 +162,14 @@ def test_districts_pull_and_run_the_champion_with_stock_mlflow_and_the_cli(serve
     entry = next(m for m in httpx.get(f"{served}/api/v1/registry/models", headers=world.headers["judge"]).json()
                  if m["slug"] == SLUG)["listed"][0]
     assert entry["adoption"]["districts"] == ["zaoyang"] and entry["adoption"]["pulls"] == 2
+
+    # 3. Once delisted, version 1 is not run for a district by number, not even from the verified copy
+    #    the pull left in the cache, and it cannot be pulled again (issue #14, item 10).
+    delisted = httpx.post(f"{served}/api/v1/registry/{SLUG}/versions/1/delist", headers=world.headers["admin"],
+                          json={"reason": "a flaw was found"})
+    assert delisted.status_code == 200, delisted.text
+    ran = cli("leads", "run", f"{SLUG}/1", "--input", str(leads_csv), "--out", str(tmp_path / "again.csv"))
+    assert ran.returncode != 0 and "delisted" in ran.stdout, ran.stdout + ran.stderr
+    assert not (tmp_path / "again.csv").exists()
+    pulled_again = cli("pull", f"{SLUG}/1", "--out", str(tmp_path / "pulled-again"))
+    assert pulled_again.returncode != 0 and "RESOURCE_DOES_NOT_EXIST" in pulled_again.stdout, pulled_again.stdout

@@ -103,6 +103,12 @@ def _pick_column(table: pa.Table | pd.DataFrame, *, n_rows: int) -> tuple[str, p
             f"The model returned no predictions ({len(columns)} columns, {rows} rows). {_CONTRACT_EN}.",
             f"模型没有返回任何预测（{len(columns)} 列，{rows} 行）。{_CONTRACT_ZH}。",
         )
+    index = _choose_index(names)
+    return names[index], columns[index]
+
+
+def _choose_index(names: list[str]) -> int:
+    """Which column holds the score, from the names alone (so a file's footer is enough)."""
     if "score" in names:
         if names.count("score") > 1:
             raise BadOutput(
@@ -110,12 +116,12 @@ def _pick_column(table: pa.Table | pd.DataFrame, *, n_rows: int) -> tuple[str, p
                 "The predictions have more than one column named 'score'. Return exactly one 'score' column.",
                 "预测结果中有多个名为 'score' 的列。请只返回一个 'score' 列。",
             )
-        index = names.index("score")
-        return "score", columns[index]
-    if len(columns) == 1:
-        return names[0], columns[0]
-    if len(columns) == 2:
-        return names[1], columns[1]  # predict_proba: column 1 is P(lead)
+        return names.index("score")
+    if len(names) == 1:
+        return 0
+    if len(names) == 2:
+        return 1  # predict_proba: column 1 is P(lead)
+    columns = names
     shown = ", ".join(repr(name) for name in names[:8]) + (", ..." if len(names) > 8 else "")
     raise BadOutput(
         "ambiguous_columns",
@@ -161,4 +167,102 @@ def _not_numeric(name: str, kind: str) -> BadOutput:
         "score) as floats, not class labels, booleans or strings.",
         f"预测结果的列 '{name}' 是 {kind} 类型，不是数值。线索分数须为数值，越大越可能是线索："
         "请返回浮点数形式的 predict_proba(X)[:, 1]（或决策分数），不要返回类别标签、布尔值或字符串。",
+    )
+
+
+# -- reading the file the sandbox wrote -----------------------------------------------------
+
+def read_predictions(path, *, n_rows: int, max_columns: int = 256, max_footer_bytes: int = 1024 * 1024) -> np.ndarray:
+    """The lead scores in the predictions Parquet at `path`, checked from its footer before any data is read.
+
+    The file is written inside the sandbox, so its footer is the model's word: a 38 kB file that declared
+    6.4e9 rows made the trusted worker decode 51 GB before the row count was compared (issue #14). Here
+    the footer's own length is read from the file's last 8 bytes and bounded before pyarrow parses it;
+    then the declared rows (of the file and of every row group), the number of columns, the chosen
+    column's type and its declared uncompressed size are checked; only then is that one column read.
+    Every refusal is BadOutput: a lying or oversized file is the model's output, the team's error.
+    """
+    import os
+
+    import pyarrow.parquet as pq
+
+    size = os.path.getsize(path)
+    with open(path, "rb") as handle:
+        if size < 12:
+            raise _unreadable(f"it has only {size} bytes")
+        handle.seek(size - 8)
+        trailer = handle.read(8)
+    footer = int.from_bytes(trailer[:4], "little")
+    if trailer[4:] != b"PAR1" or footer > size - 12:
+        raise _unreadable("its footer is missing or damaged")
+    if footer > max_footer_bytes:
+        raise BadOutput(
+            "too_much_metadata",
+            f"The predictions file's metadata takes {footer} bytes, above the limit of {max_footer_bytes}. "
+            f"{_CONTRACT_EN}; return only the score (no extra columns or metadata).",
+            f"预测结果文件的元数据有 {footer} 字节，超过上限 {max_footer_bytes}。{_CONTRACT_ZH}；只返回分数（不要附加列或元数据）。",
+        )
+    try:
+        parquet = pq.ParquetFile(path, thrift_string_size_limit=max_footer_bytes,
+                                 thrift_container_size_limit=max(10_000, max_columns * 64), pre_buffer=False)
+    except Exception as exc:  # noqa: BLE001 - whatever pyarrow says, the file is the model's
+        raise _unreadable(str(exc)[:200]) from exc
+    meta = parquet.metadata
+    if meta.num_columns > max_columns:
+        raise BadOutput(
+            "too_many_columns",
+            f"The predictions have {meta.num_columns} columns, above the limit of {max_columns}. {_CONTRACT_EN}.",
+            f"预测结果有 {meta.num_columns} 列，超过上限 {max_columns}。{_CONTRACT_ZH}。",
+        )
+    group_rows = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    if meta.num_rows != n_rows or sum(group_rows) != n_rows or any(r < 0 for r in group_rows):
+        declared = meta.num_rows if meta.num_rows != n_rows else sum(group_rows)
+        raise BadOutput(
+            "wrong_length",
+            f"The predictions have {declared} rows but the test features have {n_rows}. "
+            f"{_CONTRACT_EN}, in the input's order; do not drop, filter, deduplicate or add rows.",
+            f"预测结果有 {declared} 行，而测试特征有 {n_rows} 行。{_CONTRACT_ZH}，且顺序与输入一致；不要删除、筛选、去重或增加行。",
+        )
+    schema = parquet.schema_arrow
+    names = [str(n) for n in schema.names]
+    if not names:
+        raise BadOutput("empty", f"The model returned no predictions (0 columns). {_CONTRACT_EN}.",
+                        f"模型没有返回任何预测（0 列）。{_CONTRACT_ZH}。")
+    index = _choose_index(names)
+    name, kind = names[index], schema.field(index).type
+    if names.count(name) > 1:
+        raise BadOutput("ambiguous_columns", f"The predictions have more than one column named {name!r}. "
+                        f"{_CONTRACT_EN}.", f"预测结果中有多个名为 {name!r} 的列。{_CONTRACT_ZH}。")
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+            or pa.types.is_null(kind)):
+        raise _not_numeric(name, str(kind))
+    leaf = _leaf_index(parquet, name)
+    for group in range(meta.num_row_groups):
+        chunk = meta.row_group(group).column(leaf)
+        # At most 16 bytes a value (decimal128), with room for levels and page headers.
+        if chunk.total_uncompressed_size > 32 * group_rows[group] + 1024 * 1024:
+            raise _unreadable(f"column '{name}' declares {chunk.total_uncompressed_size} bytes for "
+                              f"{group_rows[group]} rows")
+    try:
+        table = parquet.read(columns=[name], use_threads=False)
+    except Exception as exc:  # noqa: BLE001
+        raise _unreadable(str(exc)[:200]) from exc
+    if table.num_rows != n_rows:
+        raise _unreadable(f"it holds {table.num_rows} rows where its footer declares {n_rows}")
+    return normalise_predictions(table, n_rows=n_rows)
+
+
+def _leaf_index(parquet, name: str) -> int:
+    paths = [parquet.schema.column(i).path for i in range(len(parquet.schema))]
+    if name in paths:
+        return paths.index(name)
+    raise _unreadable(f"column '{name}' is nested, not a plain column")
+
+
+def _unreadable(why: str) -> BadOutput:
+    return BadOutput(
+        "unreadable_output",
+        f"The predictions file the model wrote cannot be used ({why}). {_CONTRACT_EN}; let the platform write "
+        "the file (do not write to its output yourself).",
+        f"模型写出的预测结果文件无法使用（{why}）。{_CONTRACT_ZH}；请由平台写出该文件（不要自行写入平台的输出）。",
     )

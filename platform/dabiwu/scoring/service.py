@@ -16,7 +16,7 @@ from dabiwu.executors.jobs import Claim
 from dabiwu.sandbox import Limits, SandboxError, run as run_in_sandbox
 from dabiwu.scoring.curves import pr_curve_points
 from dabiwu.scoring.metrics import compute_metrics
-from dabiwu.scoring.output import BadOutput, normalise_predictions
+from dabiwu.scoring.output import BadOutput, read_predictions
 from dabiwu.scoring.outcome import record_model_failure, record_score
 from dabiwu.settings import Settings
 from dabiwu.storage import ObjectStore
@@ -84,7 +84,10 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
                 limits=limits_for(context.spec, settings),
                 kind=None if settings.sandbox == "auto" else settings.sandbox,
             )
-            scores = normalise_predictions(pq.read_table(result.predictions_path), n_rows=_rows(features_path))
+            # Footer checked (rows, columns, type, sizes) before any data is read: the file is the model's.
+            scores = read_predictions(result.predictions_path, n_rows=_rows(features_path),
+                                      max_columns=settings.predictions_max_columns,
+                                      max_footer_bytes=settings.predictions_max_footer_kb * 1024)
         except SandboxError as exc:
             if exc.kind == "unavailable":
                 raise PlatformFault(exc.message) from exc

@@ -7,7 +7,8 @@ a stable code (see errors.py) and nothing is ever written outside `dest`:
 - files are created with O_EXCL | O_NOFOLLOW below folders verified (lstat) to be real folders, so
   nothing is ever written through a link or over an earlier member;
 - links are created last, after every file, and each must resolve (realpath, which follows chains
-  of links) inside `dest`; hard links become copies of an earlier regular member;
+  of links) inside `dest`, and to a file: links to folders and loops of links are refused;
+  hard links become copies of an earlier regular member;
 - devices, FIFOs and sockets are refused; so are encrypted zips;
 - sizes: a zip's declared sizes are summed before extracting, and the bytes actually written are
   counted while streaming (declared sizes can lie), aborting past `max_total_bytes`. For tars, the
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import bz2
 import contextlib
+import errno
 import gzip
 import lzma
 import os
@@ -34,7 +36,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO
 
-from dabiwu.submissions.errors import IntakeError
+from dabiwu.submissions.errors import BilingualIntakeError, IntakeError
 
 CHUNK = 1024 * 1024
 MAX_NAME_BYTES = 1024
@@ -244,6 +246,20 @@ class _Tree:
             real = os.path.realpath(self.root.joinpath(*parts))
             if real != root and not real.startswith(root + os.sep):
                 raise _escaping("/".join(parts), target, "resolves outside the model folder")
+        # A link to a folder (`a -> .`) or a loop of links (`a -> b`, `b -> a`) turns every walk or
+        # copy that follows links into an endless one (issue #14: promotion copied `a -> .`, `b -> .`
+        # forever). MLflow never writes either; links to files inside the folder stay allowed.
+        for parts, target in self.links:
+            try:
+                st = os.stat(self.root.joinpath(*parts))  # follows the link, and chains of links
+            except FileNotFoundError:
+                continue  # dangling: harmless to walks, and never followed by a copy
+            except OSError as e:
+                if e.errno == errno.ELOOP:
+                    raise _link_refused("/".join(parts), target, "loop") from e
+                raise
+            if stat.S_ISDIR(st.st_mode):
+                raise _link_refused("/".join(parts), target, "folder")
 
 
 def _too_many_files(limit: int) -> IntakeError:
@@ -276,6 +292,25 @@ def _escaping(name: str, target: str, why: str) -> IntakeError:
         "escaping_link",
         f"The archive member {name!r} is a link that {why} ({target!r}). Links must stay inside the model folder: "
         "replace the link with the file it points to (e.g. `tar czhf`, or `zip -r` without -y) and pack it again.",
+    )
+
+
+def _link_refused(name: str, target: str, kind: str) -> IntakeError:
+    if kind == "loop":
+        return BilingualIntakeError(
+            "link_loop",
+            f"The archive member {name!r} is a link ({target!r}) that ends in a loop of links. Replace the links "
+            f"with the files they point to (e.g. `tar czhf`, or `zip -r` without -y) and pack it again.",
+            f"压缩包中的 {name!r} 是一个链接（{target!r}），链接之间构成了循环。请用链接指向的文件替换这些链接"
+            "（例如 `tar czhf`，或不带 -y 的 `zip -r`）后重新打包。",
+        )
+    return BilingualIntakeError(
+        "link_to_folder",
+        f"The archive member {name!r} is a link to a folder ({target!r}). Links to folders are not accepted (they "
+        f"can make the model folder endless): replace the link with the folder's files (e.g. `tar czhf`, or "
+        f"`zip -r` without -y) and pack it again.",
+        f"压缩包中的 {name!r} 是指向文件夹的链接（{target!r}）。平台不接受指向文件夹的链接（可能使模型文件夹无限嵌套）："
+        "请用该文件夹中的文件替换链接（例如 `tar czhf`，或不带 -y 的 `zip -r`）后重新打包。",
     )
 
 

@@ -24,8 +24,9 @@ from dabiwu.db.models import Challenge, Job, Submission, User
 from dabiwu.storage import ObjectStore
 from dabiwu.submissions import quota
 from dabiwu.submissions.archive import safe_extract
+from dabiwu.errors import DabiwuError
 from dabiwu.submissions.errors import IntakeError
-from dabiwu.submissions.validation import validate_model_dir
+from dabiwu.submissions.validation import bounded_model_info, validate_model_dir
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def accept(
     filename: str,
     description: str,
     scratch_root: Path,
+    max_model_info_bytes: int = 64 * 1024,
 ) -> Accepted:
     day = shanghai_day()
     check_can_submit(session, challenge=challenge, user=user, day=day)
@@ -111,6 +113,7 @@ def accept(
         archive = Path(tmp) / "upload.bin"
         sha256, size = spool(stream, dest=archive, max_bytes=max_bytes)
         info = _validate(archive=archive, workdir=Path(tmp) / "x", challenge=challenge, limits=limits)
+        info = bounded_model_info(info, max_bytes=max_model_info_bytes)
         suffix = "zip" if info.get("archive_format") == "zip" else "tar.gz"
         blob = store.put_file(f"submissions/{challenge.slug}/{submission_id}/model.{suffix}", archive)
     try:
@@ -160,6 +163,8 @@ def _validate(*, archive: Path, workdir: Path, challenge: Challenge, limits: dic
             max_model_mb=int(limits["max_model_mb"]),
         )
     except IntakeError as exc:
+        if isinstance(exc, DabiwuError):
+            raise  # bilingual already: its own handler answers it
         status = 413 if exc.code in ("too_large_expanded", "model_too_large", "too_many_files") else 422
         raise IntakeRefused(status, exc.code, exc.message) from exc
     details = info.to_dict()

@@ -58,6 +58,7 @@ def upload_submission(
             filename=file.filename or "model",
             description=description,
             scratch_root=settings.home_dir / "tmp",
+            max_model_info_bytes=settings.model_info_max_kb * 1024,
         )
     except IntakeRefused as refusal:
         raise HTTPException(refusal.status, refusal.message, headers={"X-Error-Code": refusal.code}) from refusal
@@ -99,7 +100,8 @@ def list_submissions(
         query = query.where(Submission.team_id.in_(select(Team.id).where(Team.name.icontains(team, autoescape=True))))
     rows = paginate(session, query, page, response)
     workers = _workers(session)
-    return [to_out(session, submission=s, user=user, workers=workers) for s in rows]
+    # brief: a list never carries a row's whole model_info (MLmodel-derived; see validation.model_info_brief)
+    return [to_out(session, submission=s, user=user, workers=workers, brief=True) for s in rows]
 
 
 def _readable_or_404(session, user, submission_id: str) -> Submission:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from dabiwu.challenges.phases import current_phase
 from dabiwu.db.models import Challenge, Job, Score, Submission, User
 from dabiwu.submissions.schemas import SubmissionOut
+from dabiwu.submissions.validation import model_info_brief
 
 STAFF_ROLES = ("admin", "judge")
 
@@ -51,7 +52,7 @@ def private_visible(user: User, challenge: Challenge) -> bool:
     return user.role in STAFF_ROLES or current_phase(challenge.spec, finalized_at=challenge.finalized_at) == "finalized"
 
 
-def to_out(session: Session, *, submission: Submission, user: User, workers: int = 1) -> SubmissionOut:
+def to_out(session: Session, *, submission: Submission, user: User, workers: int = 1, brief: bool = False) -> SubmissionOut:
     score = latest_score(session, submission_id=submission.id)
     show_private = private_visible(user, submission.challenge)
     position, eta = queue_estimate(session, submission=submission, workers=workers)
@@ -80,7 +81,7 @@ def to_out(session: Session, *, submission: Submission, user: User, workers: int
         description=submission.description,
         size_bytes=submission.size_bytes,
         sha256=submission.sha256,
-        model_info=submission.model_info or {},
+        model_info=model_info_brief(submission.model_info) if brief else (submission.model_info or {}),
         is_final=submission.is_final,
         created_at=submission.created_at,
         started_at=submission.started_at,

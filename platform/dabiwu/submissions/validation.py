@@ -1,6 +1,6 @@
 """Check an extracted MLflow model folder against a challenge WITHOUT running any of its code.
 
-Only text is read: MLmodel (yaml.safe_load), requirements.txt, python_env.yaml, and file sizes.
+Only text is read: MLmodel (bounded YAML without aliases, safe_yaml.py), requirements.txt, python_env.yaml, and file sizes.
 Nothing is unpickled or imported from the model; loader modules are located on disk, not imported.
 
 Decisions (the reasons are the point, so they are written here):
@@ -40,13 +40,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
 from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from dabiwu.submissions.errors import IntakeError
+from dabiwu.submissions.safe_yaml import UntrustedYamlError, load_untrusted_yaml
 
 MAX_MLMODEL_BYTES = 1024 * 1024
 MAX_REQUIREMENTS_BYTES = 256 * 1024
@@ -162,20 +162,8 @@ def _read_mlmodel(model_dir: Path) -> dict[str, Any]:
             "The model folder has no MLmodel file. Upload the folder written by mlflow's save_model "
             "(e.g. mlflow.sklearn.save_model(model, 'model')), which contains MLmodel.",
         )
-    if path.stat().st_size > MAX_MLMODEL_BYTES:
-        raise IntakeError(
-            "invalid_mlmodel",
-            f"The MLmodel file is larger than {MAX_MLMODEL_BYTES // 1024} KB, which no MLflow model needs. "
-            "Upload the MLmodel that mlflow's save_model wrote, unedited.",
-        )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise IntakeError(
-            "invalid_mlmodel",
-            f"The MLmodel file is not valid YAML ({_first_line(e)}). Upload the MLmodel that mlflow's save_model "
-            "wrote, or fix the hand edit.",
-        ) from e
+    # Bounded before parsing, no anchors or aliases (a "billion laughs" MLmodel): see safe_yaml.py.
+    data = load_untrusted_yaml(path, max_bytes=MAX_MLMODEL_BYTES)
     if not isinstance(data, dict) or not isinstance(data.get("flavors"), dict) or not data["flavors"]:
         raise IntakeError(
             "invalid_mlmodel",
@@ -315,12 +303,12 @@ def _check_python(
     if pyfunc.get("python_version") is not None:
         declared.append(("MLmodel", str(pyfunc["python_version"])))
     env_file = model_dir / "python_env.yaml"
-    if env_file.is_file() and env_file.stat().st_size <= MAX_MLMODEL_BYTES:
+    if env_file.is_file() and not env_file.is_symlink():
         try:
-            env = yaml.safe_load(env_file.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError):
+            env = load_untrusted_yaml(env_file, max_bytes=MAX_MLMODEL_BYTES)
+        except UntrustedYamlError as e:
             env = None
-            warnings.append("python_env.yaml could not be read as YAML; it was ignored.")
+            warnings.append(f"python_env.yaml was ignored: {e.detail}"[:500])
         if isinstance(env, dict) and env.get("python") is not None:
             declared.append(("python_env.yaml", str(env["python"])))
     if not declared:
@@ -569,3 +557,49 @@ def _bad_signature(why: str) -> IntakeError:
         f"The signature in MLmodel cannot be read: {why}. Save the model with "
         "signature=mlflow.models.infer_signature(...) instead of editing MLmodel by hand.",
     )
+
+
+# -- what is stored -------------------------------------------------------------------------
+
+_SHORT_FIELDS = ("loader_module", "serialization_format", "mlflow_version", "python_version", "predict_fn", "model_uuid")
+
+
+def bounded_model_info(info: dict[str, Any], *, max_bytes: int) -> dict[str, Any]:
+    """`info` cut to what a submission row may hold: every string and list capped, and the signature
+    dropped (with a warning) if the whole would still exceed `max_bytes` of JSON.  Everything in it
+    comes from the team's MLmodel and requirements.txt, so nothing is stored as it came."""
+    out = dict(info)
+    for key in _SHORT_FIELDS:
+        if isinstance(out.get(key), str):
+            out[key] = out[key][:128]
+    out["flavors"] = [str(f)[:64] for f in (out.get("flavors") or [])[:32]]
+    out["requirements"] = [str(r)[:256] for r in (out.get("requirements") or [])[:200]]
+    out["input_columns"] = [str(c)[:128] for c in (out.get("input_columns") or [])[:2000]]
+    out["warnings"] = [str(w)[:1000] for w in (out.get("warnings") or [])[:20]]
+    if len(json.dumps(out, default=str)) > max_bytes:
+        out["signature"] = None
+        out["input_columns"] = out["input_columns"][:200]
+        out["warnings"] = [*out["warnings"][:19], "The model's signature is too large to keep with the submission; "
+                           "it was checked at upload but is not stored."]
+    if len(json.dumps(out, default=str)) > max_bytes:
+        out["requirements"], out["input_columns"] = out["requirements"][:20], []
+    return out
+
+
+# What a list of submissions shows of model_info: a few short fields; the whole is in GET /submissions/{id}.
+LIST_FIELDS = ("flavors", "loader_module", "serialization_format", "mlflow_version", "python_version", "size_bytes")
+
+
+def model_info_brief(info: dict[str, Any] | None) -> dict[str, Any]:
+    info = info or {}
+    brief = {key: info[key] for key in LIST_FIELDS if key in info}
+    for key, value in brief.items():
+        if isinstance(value, str):
+            brief[key] = value[:128]
+    if isinstance(brief.get("flavors"), list):
+        brief["flavors"] = [str(f)[:64] for f in brief["flavors"][:32]]
+    elif "flavors" in brief:
+        brief["flavors"] = []
+    if not isinstance(brief.get("size_bytes", 0), int):
+        brief.pop("size_bytes")
+    return brief

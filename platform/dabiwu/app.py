@@ -84,6 +84,8 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = False)
     app.state.login_throttle = LoginThrottle(max_failures=settings.login_attempts_per_minute,
                                              max_lock_seconds=settings.login_lock_max_seconds,
                                              max_entries=settings.login_throttle_max_entries)
+    app.state.join_code_throttle = LoginThrottle(max_failures=settings.join_code_attempts_per_minute,
+                                                 max_entries=settings.login_throttle_max_entries)
     app.state.metrics = metrics
     app.state.event_slots = StreamSlots(per_token=settings.sse_max_streams_per_token,
                                         total=settings.sse_max_streams_total)

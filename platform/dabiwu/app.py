@@ -18,6 +18,7 @@ from dabiwu.auth.teams_router import router as teams_router
 from dabiwu.auth.users_router import router as users_router
 from dabiwu.body_limits import BodyLimits, upload_limit
 from dabiwu.db.session import get_sessionmaker
+from dabiwu.deps import AdminUser
 from dabiwu.errors import install_error_handlers
 from dabiwu.frontend import mount_frontend
 from dabiwu.leaderboards.fast_path import BoardFastPath
@@ -137,6 +138,8 @@ def _add_health_routes(app: FastAPI) -> None:
             return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
         return JSONResponse({"status": "ready"})
 
+    # Admin only (issue #14, item 16): route names, counts and latencies are for operators. Prometheus scrapes with
+    # an admin API token (`authorization: {credentials_file: ...}` in its scrape config).
     @app.get("/metrics", include_in_schema=False)
-    def prometheus_metrics() -> Response:
+    def prometheus_metrics(_: AdminUser) -> Response:
         return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -8,9 +8,10 @@ submissions, at once. Now:
 2. the other team's captain accepts (POST /teams/merge-requests/{id}/accept) or declines; the proposer may cancel
    (.../decline as well). Only then are members and submissions moved, audited as `team.merge` with both captains.
 
-Accepting is check-then-write in one transaction that starts with a conditional UPDATE (pending -> accepted: only one
-accept of a request can win), then locks both teams' rows (PostgreSQL; SQLite's write lock is already held) and checks
-again that both captains are still captains, the size limit and the merge rule; any refusal rolls all of it back.
+Accepting is check-then-write in one transaction: it locks both teams' rows (PostgreSQL, in id order), then moves the
+request pending -> accepted with a conditional UPDATE (only one accept of a request can win; on SQLite this takes the
+database's write lock), then checks again that both captains are still captains, the size limit and the merge rule;
+any refusal rolls all of it back.
 Services flush; the router commits.
 """
 
@@ -97,11 +98,15 @@ def accept_merge(session: Session, *, captain: User, request_id: str, now: datet
     if request.absorbed_team_id != captain.team_id:
         raise DabiwuError("Only the captain of the team being merged in can accept; your team proposed this merge.",
                           "只有被合并团队的队长才能接受；这个合并是你的团队发起的。", code="not_your_decision", status=403)
-    _decide(session, request=request, user=captain, status="accepted")
-    # Both teams, in id order (no deadlock between two merges), locked and read afresh.
+    # Both teams first, in id order, locked and read afresh (PostgreSQL): every accept of a merge touching either team
+    # waits here before it writes anything, so two merges never hold each other's rows (no deadlock).
     teams = {t.id: t for t in session.scalars(
         select(Team).where(Team.id.in_([request.absorbing_team_id, request.absorbed_team_id])).order_by(Team.id)
         .with_for_update().execution_options(populate_existing=True))}
+    _decide(session, request=request, user=captain, status="accepted")
+    if session.get_bind().dialect.name == "sqlite":  # no FOR UPDATE there: read again now that the write lock is held
+        for row in teams.values():
+            session.refresh(row)
     team, other = teams[request.absorbing_team_id], teams[request.absorbed_team_id]
     session.refresh(captain)
     if other.captain_id != captain.id or captain.team_id != other.id:

@@ -127,3 +127,16 @@ def test_parallel_accepts_and_joins_stay_within_the_rules(client, settings, worl
     with ThreadPoolExecutor(max_workers=len(joiners)) as pool:
         joined = list(pool.map(join, joiners))
     assert joined.count(200) == 3 - members_c - (1 if _team_of(settings, "user_b") == world.teams["C"] else 0), joined
+
+
+def test_a_merge_cannot_pool_more_final_marks_than_one_team_may(client, settings, world):  # noqa: F811
+    for team in ("A", "A", "B"):
+        world.scored(team, 0.3, 0.3, is_final=True)
+    proposal = client.post("/api/v1/teams/merge", json={"code": _code(settings, world.teams["B"])},
+                           headers=world.headers["A"]).json()
+    refused = client.post(f"/api/v1/teams/merge-requests/{proposal['id']}/accept", headers=world.headers["B"])
+    assert refused.status_code == 409 and refused.json()["code"] == "merge_refused", refused.text
+    assert "3 final submissions" in refused.json()["detail"] and refused.json()["detail_zh"]
+    assert _team_of(settings, "user_b") == world.teams["B"]
+    listed = client.get("/api/v1/teams/merge-requests", headers=world.headers["B"]).json()
+    assert listed[0]["status"] == "pending"  # the refusal rolled the acceptance back

@@ -110,6 +110,7 @@ def merge_teams(session: Session, *, team: Team, other: Team, now: datetime) -> 
         raise TeamError(409, f"Together the teams have {members} members; the limit is {limit}.")
     for challenge in session.scalars(select(Challenge)):
         _check_merge_rule(session, challenge=challenge, team_ids=[team.id, other.id], now=now)
+        _check_finals(session, challenge=challenge, team_ids=[team.id, other.id])
     session.execute(update(User).where(User.team_id == other.id).values(team_id=team.id)
                     .execution_options(synchronize_session=False))
     session.execute(update(Submission).where(Submission.team_id == other.id).values(team_id=team.id)
@@ -142,3 +143,13 @@ def _check_merge_rule(session: Session, *, challenge: Challenge, team_ids: list[
             f"Together the teams made {count} submissions to '{challenge.slug}', more than one team could have made "
             f"({allowed} = daily limit x {days} days), so they cannot merge.",
         )
+
+
+def _check_finals(session: Session, *, challenge: Challenge, team_ids: list[int]) -> None:
+    """The merged team may not hold more final marks than one team may (submissions/finals.py)."""
+    allowed = int((challenge.spec.get("limits") or {}).get("final_selections", 2))
+    marked = session.scalar(select(func.count()).select_from(Submission).where(
+        Submission.challenge_id == challenge.id, Submission.team_id.in_(team_ids), Submission.is_final.is_(True))) or 0
+    if marked > allowed:
+        raise TeamError(409, f"Together the teams marked {marked} final submissions for '{challenge.slug}', more than "
+                             f"the {allowed} one team may: unmark some first.")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, exists, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from dabiwu.challenges.phases import current_phase
 from dabiwu.db.models import Challenge, Submission, Team
@@ -44,9 +44,11 @@ def set_final(session: Session, *, submission: Submission, is_final: bool, now: 
                   # Finals freeze at finalize even if that commits between the check above and here.
                   ~exists().where(Challenge.id == submission.challenge_id, Challenge.finalized_at.is_not(None))]
     if is_final:
-        marked = (select(func.count()).select_from(Submission)
-                  .where(Submission.team_id == submission.team_id, Submission.challenge_id == submission.challenge_id,
-                         Submission.is_final.is_(True))
+        # Counted for the row's team as it is when the UPDATE runs (a merge may have moved it meanwhile).
+        others = aliased(Submission)
+        marked = (select(func.count()).select_from(others)
+                  .where(others.team_id == Submission.team_id, others.challenge_id == Submission.challenge_id,
+                         others.is_final.is_(True))
                   .scalar_subquery())
         conditions += [Submission.status == "scored", marked < allowed]
     changed = session.execute(

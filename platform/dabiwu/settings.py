@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     # header is ignored and the TCP peer is the client, whoever sends it.
     trusted_proxies: str = ""
     # Server-sent event streams (GET /submissions/{id}/events) open at once, per token and per server process;
-    # the next one is refused with 429. Streams are checked every sse_poll_seconds, all in one query.
+    # the next one is refused with 429. Every sse_poll_seconds one poller reads all watched submissions at once.
     sse_max_streams_per_token: int = Field(default=4, ge=1)
     sse_max_streams_total: int = Field(default=200, ge=1)
     sse_poll_seconds: float = Field(default=1.0, gt=0)

@@ -105,8 +105,9 @@ class StatusWatcher:
         if watch is None:
             watch = self._watches[submission_id] = _Watch(state)
         watch.watchers += 1
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._task = loop.create_task(self._run())
         return watch
 
     def unwatch(self, submission_id: str) -> None:

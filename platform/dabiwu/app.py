@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from dabiwu.audit.router import router as audit_router
 from dabiwu.auth.ratelimit import LoginThrottle
@@ -17,6 +18,7 @@ from dabiwu.auth.teams_router import router as teams_router
 from dabiwu.auth.users_router import router as users_router
 from dabiwu.body_limits import BodyLimits, upload_limit
 from dabiwu.db.session import get_sessionmaker
+from dabiwu.deps import AdminUser
 from dabiwu.errors import install_error_handlers
 from dabiwu.frontend import mount_frontend
 from dabiwu.leaderboards.fast_path import BoardFastPath
@@ -25,6 +27,7 @@ from dabiwu.readiness import SandboxCheck
 from dabiwu.registry_mount import mount_mlflow
 from dabiwu.settings import Settings, get_settings
 from dabiwu.storage_access import store_for
+from dabiwu.submissions.events import StatusWatcher, StreamSlots
 
 log = logging.getLogger("dabiwu.app")
 
@@ -80,8 +83,15 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = False)
     metrics = Metrics()
     app.state.settings = settings
     app.state.sessionmaker = get_sessionmaker(settings.resolved_database_url)
-    app.state.login_throttle = LoginThrottle(max_failures=settings.login_attempts_per_minute)
+    app.state.login_throttle = LoginThrottle(max_failures=settings.login_attempts_per_minute,
+                                             max_lock_seconds=settings.login_lock_max_seconds,
+                                             max_entries=settings.login_throttle_max_entries)
+    app.state.join_code_throttle = LoginThrottle(max_failures=settings.join_code_attempts_per_minute,
+                                                 max_entries=settings.login_throttle_max_entries)
     app.state.metrics = metrics
+    app.state.event_slots = StreamSlots(per_token=settings.sse_max_streams_per_token,
+                                        total=settings.sse_max_streams_total)
+    app.state.event_watcher = StatusWatcher(app.state.sessionmaker, poll_s=settings.sse_poll_seconds)
     app.state.executor = None
     app.state.store = store_for(settings)
     app.state.sandbox_check = SandboxCheck(settings)
@@ -97,7 +107,16 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = False)
     app.add_middleware(BodyLimits, idle_s=settings.body_idle_timeout_s, deadline_s=settings.body_deadline_s,
                        default_max_bytes=settings.max_request_mb * 1024 * 1024, limit_for=upload_limit)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    proxies = trusted_proxies(settings)
+    if proxies:
+        # Outermost: the client address every later layer sees (the sign-in throttle) is the one a trusted proxy
+        # forwarded for. `serve` turns uvicorn's own handling off, which would otherwise trust loopback by default.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     return app
+
+
+def trusted_proxies(settings: Settings) -> list[str]:
+    return [part.strip() for part in settings.trusted_proxies.split(",") if part.strip()]
 
 
 def _add_health_routes(app: FastAPI) -> None:
@@ -119,6 +138,8 @@ def _add_health_routes(app: FastAPI) -> None:
             scoring = scoring_readiness(app.state.settings, session, app.state.sandbox_check)
         return JSONResponse({"status": "ready" if scoring.can_score else "degraded", "scoring": scoring.as_dict()})
 
+    # Admin only (issue #14, item 16): route names, counts and latencies are for operators. Prometheus scrapes with
+    # an admin API token (`authorization: {credentials_file: ...}` in its scrape config).
     @app.get("/metrics", include_in_schema=False)
-    def prometheus_metrics() -> Response:
+    def prometheus_metrics(_: AdminUser) -> Response:
         return Response(generate_latest(app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -20,6 +20,9 @@ BUNDLED_CHALLENGES = REPO_ROOT / "challenges"
 # up to 1.2 s for their first answer (benchmarks/RESULTS.md, the board's p99). asyncio accepts every pending
 # connection at once, and answered as many requests per second here. httptools still parses HTTP.
 HTTP_LOOP = "asyncio"
+# uvicorn believes X-Forwarded-For from loopback unless told otherwise (FORWARDED_ALLOW_IPS), which let anyone on the
+# machine pick the address the sign-in throttle counts. Every uvicorn.run below passes proxy_headers=False; the app
+# believes the header only from DABIWU_TRUSTED_PROXIES (app.py).
 
 
 def _settings_with(**overrides) -> Settings:
@@ -86,7 +89,7 @@ def register_server_commands(app: typer.Typer) -> None:
         freeze_startup_objects()
         steps.say(f"serving at http://{settings.host}:{settings.port}/ (Ctrl+C stops) / 服务已启动")
         uvicorn.run(app_instance, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                    loop=HTTP_LOOP, http=NoDelayHttpToolsProtocol)
+                    loop=HTTP_LOOP, http=NoDelayHttpToolsProtocol, proxy_headers=False)
 
     @app.command()
     def worker(
@@ -134,7 +137,7 @@ def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool, ste
     try:
         uvicorn.run("dabiwu.cli_server:web_process_app", factory=True, workers=settings.web_workers, loop=HTTP_LOOP,
                     http=NoDelayHttpToolsProtocol, host=settings.host, port=settings.port, log_config=None,
-                    access_log=False)
+                    access_log=False, proxy_headers=False)
     finally:
         if executor is not None:
             executor.shutdown()

@@ -17,6 +17,7 @@ from dabiwu.db.models import User
 from dabiwu.settings import Settings
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+bearer_token = _bearer  # the raw token (or None), for endpoints that key a limit by token
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -84,6 +85,16 @@ async def get_principal(request: Request, token: Annotated[str | None, Depends(_
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def _principal_reader(principal: CurrentPrincipal) -> Principal:
+    if principal.role not in (Role.TEAM, Role.JUDGE, Role.ADMIN):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This needs one of the roles: team, judge, admin.")
+    return principal
+
+
+# SubmissionReader without a database session: for long-lived answers (event streams) that must not hold one.
+StreamReader = Annotated[Principal, Depends(_principal_reader)]
 
 # Token checks in flight, by token digest: when a cached token runs out, the requests that arrive while it is being
 # checked wait for that one check instead of each sending its own query (50 clients with one token would otherwise

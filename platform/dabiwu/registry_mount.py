@@ -123,6 +123,11 @@ class RegistryGuard:
             return
         path = _relative_path(scope)
         method = scope["method"].upper()
+        if path.rstrip("/").endswith("/graphql"):
+            # Routed off (issue #14, item 16): a GET made MLflow's handler fail with a 500; nothing of ours uses it.
+            await _refuse(send, 404, "ENDPOINT_NOT_FOUND",
+                          "MLflow's GraphQL endpoint is not served here; use the REST API (/mlflow/api/2.0/mlflow/...).")
+            return
         route = allowed_route(method, path)
         if route is None:
             await _refuse(send, 403, "PERMISSION_DENIED",

@@ -39,6 +39,20 @@ class Settings(BaseSettings):
     sandbox_prewarm: bool = True
     session_token_hours: int = 12
     login_attempts_per_minute: int = 10
+    # A key of the sign-in throttle (an address, or a username at an address) locked again is locked twice as long,
+    # up to this; the throttle keeps at most login_throttle_max_entries keys (the least recently failed go first).
+    login_lock_max_seconds: float = 3600.0
+    login_throttle_max_entries: int = Field(default=10_000, ge=1)
+    # Addresses (IPs or CIDRs, comma-separated) of reverse proxies whose X-Forwarded-For is believed. Empty: the
+    # header is ignored and the TCP peer is the client, whoever sends it.
+    trusted_proxies: str = ""
+    # Server-sent event streams (GET /submissions/{id}/events) open at once, per token and per server process;
+    # the next one is refused with 429. Every sse_poll_seconds one poller reads all watched submissions at once.
+    sse_max_streams_per_token: int = Field(default=4, ge=1)
+    sse_max_streams_total: int = Field(default=200, ge=1)
+    sse_poll_seconds: float = Field(default=1.0, gt=0)
+    # Wrong team join codes (join or merge) a user may try per minute before waiting.
+    join_code_attempts_per_minute: int = Field(default=10, ge=1)
     # A board checked this recently is served without asking the database whether it changed.
     board_cache_seconds: float = 2.0
     # Read-mostly endpoints (the board) trust a token checked this recently without asking the

@@ -39,10 +39,11 @@ def test_bad_input_never_gives_5xx(client, role_headers):
         assert answer.json()["detail"]
 
 
-def test_health_metrics_and_spa_fallback(client):
+def test_health_metrics_and_spa_fallback(client, make_user):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
-    assert "dabiwu_http_requests_total" in client.get("/metrics").text
+    admin = make_user("metrics_admin", "admin")[1]
+    assert "dabiwu_http_requests_total" in client.get("/metrics", headers=admin).text  # admin only (#14, item 16)
     page = client.get("/challenges/some/deep/link")
     assert page.status_code == 200 and "<html" in page.text.lower()
     assert client.get("/api/v1/openapi.json").json()["info"]["title"].startswith("dabiwu")

@@ -51,6 +51,9 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/teams/join"): {"team"},
     ("POST", "/api/v1/teams/leave"): {"team"},
     ("POST", "/api/v1/teams/merge"): {"team"},
+    ("GET", "/api/v1/teams/merge-requests"): {"team"},
+    ("POST", "/api/v1/teams/merge-requests/{request_id}/accept"): {"team"},
+    ("POST", "/api/v1/teams/merge-requests/{request_id}/decline"): {"team"},
     ("POST", "/api/v1/submissions/{submission_id}/rescore"): {"admin"},
     ("POST", "/api/v1/challenges/{slug}/rescore"): {"admin"},
     ("POST", "/api/v1/submissions/{submission_id}/promote"): STAFF,
@@ -65,7 +68,8 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/admin/bundles/{slug}/load"): {"admin"},
 }
 
-PATH_VALUES = {"slug": "medical-insurance-recovery", "submission_id": "0" * 32, "token_id": "999999", "version": "1"}
+PATH_VALUES = {"slug": "medical-insurance-recovery", "submission_id": "0" * 32, "token_id": "999999", "version": "1",
+               "request_id": "0" * 32}
 
 
 def openapi_routes(client) -> list[tuple[str, str]]:

@@ -19,36 +19,41 @@ def test_create_join_leave_and_size_limit(client, world, make_user):
     assert bad.status_code == 409  # already in a team
 
 
-def test_merge_rule_counts_combined_submissions(settings, world):
-    from dabiwu.auth.teams_service import TeamError, merge_teams
+def test_merge_rule_counts_combined_submissions(settings, world, make_user):
+    from sqlalchemy import select
+
+    from dabiwu.auth.merges import accept_merge, propose_merge
     from dabiwu.db.models import Team, User
     from dabiwu.db.session import session_scope
-    from sqlalchemy import select
+    from dabiwu.errors import DabiwuError
+
+    def merge(absorbing: str, absorbed: str, now: datetime) -> None:
+        """Propose as the absorbing captain, accept as the other (auth/merges.py), at `now`."""
+        with session_scope(settings.resolved_database_url) as session:
+            proposer = session.scalar(select(User).where(User.username == f"user_{absorbing.lower()}"))
+            code = session.get(Team, world.teams[absorbed]).join_code
+            request_id = propose_merge(session, captain=proposer, other_code=code).id
+        with session_scope(settings.resolved_database_url) as session:
+            acceptor = session.scalar(select(User).where(User.username == f"user_{absorbed.lower()}"))
+            accept_merge(session, captain=acceptor, request_id=request_id, now=now)
 
     for _ in range(4):
         world.scored("A", 0.1, 0.1)
         world.scored("B", 0.1, 0.1)
     opened_day_one = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)  # day 1: 5 allowed, 8 made
-    with session_scope(settings.resolved_database_url) as session:
-        captain = session.scalar(select(User).where(User.username == "user_a"))
-        code_b = session.get(Team, world.teams["B"]).join_code
-        try:
-            merge_teams(session, captain=captain, other_code=code_b, now=opened_day_one)
-            raise AssertionError("merge should be refused")
-        except TeamError as exc:
-            assert "8 submissions" in exc.message
+    try:
+        merge("A", "B", opened_day_one)
+        raise AssertionError("merge should be refused")
+    except DabiwuError as exc:
+        assert "8 submissions" in exc.detail and exc.code == "merge_refused"
     later = datetime(2026, 1, 3, 12, tzinfo=timezone.utc)  # day 3: 15 allowed
+    merge("A", "B", later)
     with session_scope(settings.resolved_database_url) as session:
-        captain = session.scalar(select(User).where(User.username == "user_a"))
-        merged = merge_teams(session, captain=captain, other_code=code_b, now=later)
-        assert merged.id == world.teams["A"]
+        assert session.scalar(select(User.team_id).where(User.username == "user_b")) == world.teams["A"]
     past_deadline = datetime(2098, 6, 1, tzinfo=timezone.utc)
-    with session_scope(settings.resolved_database_url) as session:
-        captain = session.scalar(select(User).where(User.username == "user_a"))
-        code_c = session.get(Team, world.teams["C"]).join_code
-        world.scored("C", 0.1, 0.1)
-        try:
-            merge_teams(session, captain=captain, other_code=code_c, now=past_deadline)
-            raise AssertionError("merge after the deadline should be refused")
-        except TeamError as exc:
-            assert "deadline" in exc.message
+    world.scored("C", 0.1, 0.1)
+    try:
+        merge("A", "C", past_deadline)
+        raise AssertionError("merge after the deadline should be refused")
+    except DabiwuError as exc:
+        assert "deadline" in exc.detail

@@ -32,7 +32,7 @@ def as_utc(value: datetime | None) -> datetime | None:
 def get_or_create_team(session: Session, *, name: str) -> Team:
     team = session.scalar(select(Team).where(Team.name == name))
     if team is None:
-        team = Team(name=name, join_code=secrets.token_hex(4))
+        team = Team(name=name, join_code=secrets.token_urlsafe(24))
         session.add(team)
         session.flush()
     return team

@@ -1,22 +1,33 @@
-"""Teams: create, join by code, leave, and merge (Kaggle's rule)."""
+"""Teams: create, join by code, leave, and merge (Kaggle's rule; both captains agree: auth/merges.py)."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dabiwu.audit.service import record
 from dabiwu.challenges.phases import current_phase, parse_instant
 from dabiwu.db.models import Challenge, Submission, Team, User
+from dabiwu.errors import DabiwuError
 
 
 class TeamError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status, self.message = status, message
+
+
+class UnknownJoinCode(DabiwuError):
+    """A wrong code: counted by the join-code throttle (teams_router)."""
+
+    status, code = 404, "unknown_join_code"
+
+    def __init__(self) -> None:
+        super().__init__("No team has that join code: ask the captain for the current code.",
+                         "没有团队使用这个邀请码：请向队长索取当前的邀请码。")
 
 
 def team_size_limit(session: Session) -> int:
@@ -34,7 +45,7 @@ def create_team(session: Session, *, user: User, name: str) -> Team:
         raise TeamError(409, "You are already in a team: leave it before creating another.")
     if session.scalar(select(Team).where(Team.name == name)) is not None:
         raise TeamError(409, f"The team name '{name}' is taken: choose another.")
-    team = Team(name=name, join_code=secrets.token_hex(4), captain_id=user.id)
+    team = Team(name=name, join_code=new_join_code(), captain_id=user.id)
     session.add(team)
     session.flush()
     user.team_id = team.id
@@ -43,18 +54,31 @@ def create_team(session: Session, *, user: User, name: str) -> Team:
     return team
 
 
+def new_join_code() -> str:
+    """192 random bits (32 characters): a code cannot be guessed, only given (issue #14, item 9)."""
+    return secrets.token_urlsafe(24)
+
+
 def join_team(session: Session, *, user: User, code: str) -> Team:
     if user.team_id is not None:
         raise TeamError(409, "You are already in a team: leave it before joining another.")
     team = session.scalar(select(Team).where(Team.join_code == code))
     if team is None:
-        raise TeamError(404, "No team has that join code: ask the captain for the current code.")
-    size = session.scalar(select(func.count()).select_from(User).where(User.team_id == team.id)) or 0
+        raise UnknownJoinCode()
     limit = team_size_limit(session)
-    if size >= limit:
+    # Check and write in one statement, one join per team at a time (the team row is locked on PostgreSQL; SQLite
+    # serialises writers): parallel joins never overfill a team.
+    session.execute(select(Team.id).where(Team.id == team.id).with_for_update())
+    size = select(func.count()).select_from(User).where(User.team_id == team.id).scalar_subquery()
+    joined = session.execute(
+        update(User).where(User.id == user.id, User.team_id.is_(None), size < limit).values(team_id=team.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(user)
+    if joined != 1:
+        if user.team_id is not None:
+            raise TeamError(409, "You are already in a team: leave it before joining another.")
         raise TeamError(409, f"The team is full ({limit} members is the limit).")
-    user.team_id = team.id
-    session.flush()
     record(session, actor=user, action="team.join", object_type="team", object_id=team.id)
     return team
 
@@ -76,31 +100,25 @@ def leave_team(session: Session, *, user: User) -> None:
     record(session, actor=user, action="team.leave", object_type="team", object_id=team.id)
 
 
-def merge_teams(session: Session, *, captain: User, other_code: str, now: datetime | None = None) -> Team:
-    """Absorb another team.  Allowed before every open challenge's merger deadline, and only where the
-    combined submissions fit what one team could have made: daily limit x days since the challenge opened."""
-    now = now or datetime.now(timezone.utc)
-    team = session.get(Team, captain.team_id) if captain.team_id else None
-    if team is None or team.captain_id != captain.id:
-        raise TeamError(403, "Only a team captain can merge teams.")
-    other = session.scalar(select(Team).where(Team.join_code == other_code))
-    if other is None or other.id == team.id:
-        raise TeamError(404, "No other team has that join code.")
+def merge_teams(session: Session, *, team: Team, other: Team, now: datetime) -> Team:
+    """Absorb `other` into `team` (both captains have agreed: auth/merges.py).  Allowed before every open challenge's
+    merger deadline, and only where the combined submissions fit what one team could have made: daily limit x days
+    since the challenge opened.  The caller holds both teams' rows locked."""
     members = session.scalar(select(func.count()).select_from(User).where(User.team_id.in_([team.id, other.id]))) or 0
     limit = team_size_limit(session)
     if members > limit:
         raise TeamError(409, f"Together the teams have {members} members; the limit is {limit}.")
     for challenge in session.scalars(select(Challenge)):
         _check_merge_rule(session, challenge=challenge, team_ids=[team.id, other.id], now=now)
-    for user in session.scalars(select(User).where(User.team_id == other.id)):
-        user.team_id = team.id
-    for submission in session.scalars(select(Submission).where(Submission.team_id == other.id)):
-        submission.team_id = team.id
-    session.flush()
-    record(session, actor=captain, action="team.merge", object_type="team", object_id=team.id,
-           detail={"absorbed": other.name})
+        _check_finals(session, challenge=challenge, team_ids=[team.id, other.id])
+    session.execute(update(User).where(User.team_id == other.id).values(team_id=team.id)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(Submission).where(Submission.team_id == other.id).values(team_id=team.id)
+                    .execution_options(synchronize_session=False))
     other.join_code = f"merged-{other.id}-{secrets.token_hex(4)}"
-    other.name = f"{other.name} (merged into {team.name})"
+    other.name = f"{other.name} (merged into {team.name})"[:128]
+    other.captain_id = None
+    session.flush()
     return team
 
 
@@ -125,3 +143,13 @@ def _check_merge_rule(session: Session, *, challenge: Challenge, team_ids: list[
             f"Together the teams made {count} submissions to '{challenge.slug}', more than one team could have made "
             f"({allowed} = daily limit x {days} days), so they cannot merge.",
         )
+
+
+def _check_finals(session: Session, *, challenge: Challenge, team_ids: list[int]) -> None:
+    """The merged team may not hold more final marks than one team may (submissions/finals.py)."""
+    allowed = int((challenge.spec.get("limits") or {}).get("final_selections", 2))
+    marked = session.scalar(select(func.count()).select_from(Submission).where(
+        Submission.challenge_id == challenge.id, Submission.team_id.in_(team_ids), Submission.is_final.is_(True))) or 0
+    if marked > allowed:
+        raise TeamError(409, f"Together the teams marked {marked} final submissions for '{challenge.slug}', more than "
+                             f"the {allowed} one team may: unmark some first.")

@@ -1,23 +1,23 @@
 from __future__ import annotations
 
-import asyncio
-import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from dabiwu.auth.tokens import token_digest
 from dabiwu.challenges.phases import shanghai_day
 from dabiwu.challenges.router import challenge_or_404
 from dabiwu.db.models import Challenge, Submission, Team
-from dabiwu.db.models.submissions import TERMINAL_STATUSES
 from dabiwu.executors.base import JobSpec
 from dabiwu.executors.jobs import live_worker_count
-from dabiwu.deps import SessionDep, SubmissionReader, TeamUser
+from dabiwu.deps import SessionDep, StreamReader, SubmissionReader, TeamUser, bearer_token
 from dabiwu.pagination import PageDep, paginate
 from dabiwu.submissions import quota
+from dabiwu.submissions.events import SlotStreamingResponse, event_stream, stream_state
+from dabiwu.submissions.finals import set_final
 from dabiwu.submissions.intake import IntakeRefused, accept, limits_of
 from dabiwu.submissions.schemas import FinalSelection, QuotaOut, SubmissionAccepted, SubmissionOut
 from dabiwu.submissions.service import get_readable, readable_submissions, to_out
@@ -123,53 +123,38 @@ def select_final(
     submission_id: str, body: FinalSelection, request: Request, user: TeamUser, session: SessionDep
 ) -> SubmissionOut:
     submission = _readable_or_404(session, user, submission_id)
-    if body.is_final and not submission.is_final:
-        if submission.status != "scored":
-            raise HTTPException(status.HTTP_409_CONFLICT, "Only a scored submission can be marked final.")
-        allowed = int(limits_of(submission.challenge).get("final_selections", 2))
-        marked = session.scalar(
-            select(func.count()).select_from(Submission).where(
-                Submission.team_id == submission.team_id,
-                Submission.challenge_id == submission.challenge_id,
-                Submission.is_final.is_(True),
-            )
-        ) or 0
-        if marked >= allowed:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"Your team has already marked {allowed} final submissions: unmark one first.",
-            )
-    submission.is_final = body.is_final
+    set_final(session, submission=submission, is_final=body.is_final)
     session.commit()
     return to_out(session, submission=submission, user=user, workers=_workers(session))
 
 
 @router.get("/submissions/{submission_id}/events", response_class=StreamingResponse)
-async def submission_events(submission_id: str, request: Request, user: SubmissionReader) -> StreamingResponse:
-    """Server-sent events: one `data:` line per status change; the stream ends at a terminal status."""
+async def submission_events(
+    submission_id: str, request: Request, reader: StreamReader, token: Annotated[str | None, Depends(bearer_token)]
+) -> StreamingResponse:
+    """Server-sent events: one `data:` line per status change; the stream ends at a terminal status.
 
-    def snapshot() -> dict | None:
-        with request.app.state.sessionmaker() as session:
-            submission = get_readable(session, user=user, submission_id=submission_id)
-            if submission is None:
-                return None
-            out = to_out(session, submission=submission, user=user, workers=_workers(session))
-            return json.loads(out.model_dump_json(include={"id", "status", "error", "error_kind", "public_score", "queue_position", "eta_seconds"}))
-
-    first = await run_in_threadpool(snapshot)
+    Holds no database session or thread while open (submissions/events.py); at most DABIWU_SSE_MAX_STREAMS_PER_TOKEN
+    per token and DABIWU_SSE_MAX_STREAMS_TOTAL per server process are open at once (429 beyond)."""
+    state = request.app.state
+    slot = token_digest(token or "", secret_key=state.settings.secret_key)
+    state.event_slots.acquire(slot)
+    try:
+        first = await run_in_threadpool(_first_state, request, reader, submission_id)
+    except BaseException:
+        state.event_slots.release(slot)
+        raise
     if first is None:
+        state.event_slots.release(slot)
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No submission '{submission_id}' that you can see.")
+    return SlotStreamingResponse(event_stream(state.event_watcher, submission_id, first),
+                                 release=lambda: state.event_slots.release(slot),
+                                 media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
-    async def stream():
-        last = None
-        state = first
-        while True:
-            if state != last:
-                yield f"event: status\ndata: {json.dumps(state, ensure_ascii=False)}\n\n"
-                last = state
-            if state["status"] in TERMINAL_STATUSES or await request.is_disconnected():
-                return
-            await asyncio.sleep(1.0)
-            state = await run_in_threadpool(snapshot) or state
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+def _first_state(request: Request, reader, submission_id: str) -> dict | None:
+    with request.app.state.sessionmaker() as session:
+        submission = get_readable(session, user=reader, submission_id=submission_id)
+        if submission is None:
+            return None
+        return stream_state(session, submission, workers=_workers(session))

@@ -1,6 +1,6 @@
 """All tables, one module per domain.  Import from here so Alembic sees every table."""
 
-from dabiwu.db.models.accounts import ApiToken, District, Team, User
+from dabiwu.db.models.accounts import ApiToken, District, Team, TeamMergeRequest, User
 from dabiwu.db.models.audit import AuditEvent
 from dabiwu.db.models.challenges import Challenge, DatasetVersion
 from dabiwu.db.models.judging import BoardSnapshot, Review
@@ -23,6 +23,7 @@ __all__ = [
     "Score",
     "Submission",
     "Team",
+    "TeamMergeRequest",
     "User",
     "WorkerHeartbeat",
 ]

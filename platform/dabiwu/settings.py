@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # Serve the MLflow server at /mlflow.  Off only for API tests that never touch the registry.
     mlflow_enabled: bool = True
     log_json: bool = True
+    # Folders holding challenge bundles (one sub-folder per bundle), separated by ':' like PATH. The admin page
+    # lists and loads bundles from these only. Default: the repository's challenges/ folder.
+    bundle_paths: str | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
@@ -89,6 +92,13 @@ class Settings(BaseSettings):
     @property
     def resolved_storage_url(self) -> str:
         return self.storage_url or (self.home_dir / "objects").as_uri()
+
+    @property
+    def bundle_roots(self) -> list[Path]:
+        """DABIWU_BUNDLE_PATHS as folders; empty when unset (the caller falls back to the repository's)."""
+        if not self.bundle_paths:
+            return []
+        return [Path(part).expanduser().resolve() for part in self.bundle_paths.split(os.pathsep) if part.strip()]
 
     @property
     def mlflow_dir(self) -> Path:

@@ -291,7 +291,7 @@ def call_generate(generate: Callable, n_rows: int, seed: int, *, file: Path) -> 
             f"{file}：generate({n_rows}, {seed}) 内存不足。请分块生成、使用更小的数据类型（float32、category），"
             "或减小 data.train_rows / data.test_rows。")]
     except Exception as exc:  # noqa: BLE001 - the organiser's code: any failure is a problem to report
-        detail = f"{type(exc).__name__}: {str(exc)[:300]}"
+        detail = f"{type(exc).__name__}: {str(exc)[:300].rstrip('.')}"
         return None, [Problem(
             f"{file}: generate({n_rows}, {seed}) raised {detail}. Call it by hand with these arguments to see the "
             "traceback and fix it.",

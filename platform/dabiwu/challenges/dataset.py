@@ -48,7 +48,7 @@ def _to_arrow(frame: pd.DataFrame, *, call: str, file: str) -> tuple[pa.Table | 
     try:
         return pa.Table.from_pandas(frame, preserve_index=False), []
     except (pa.ArrowException, TypeError, ValueError) as exc:
-        detail = str(exc)[:300]
+        detail = str(exc)[:300].rstrip('.')
         return None, [Problem(
             f"{file}: the frame of {call} cannot be written as Parquet ({type(exc).__name__}: {detail}). Give every column "
             "one type: numbers, strings, booleans or datetime64.",

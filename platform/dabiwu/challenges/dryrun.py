@@ -57,7 +57,7 @@ def baseline_headroom(bundle: Bundle, prepared: PreparedData) -> dict | None:
             columns=[spec["id_column"], spec["label_column"]])
         scores = np.asarray(model.predict_proba(features))[:, 1]
     except Exception as exc:  # noqa: BLE001 - the organiser's code; say what failed, never a traceback
-        return {"error": f"{path}: the baseline could not be measured ({type(exc).__name__}: {str(exc)[:200]}). "
+        return {"error": f"{path}: the baseline could not be measured ({type(exc).__name__}: {str(exc)[:200].rstrip('.')}). "
                          "It needs train(frame) returning a model with predict_proba."}
     metric = spec["metric"]
     metrics = compute_metrics(y_true=test[spec["label_column"]].to_numpy(), scores=scores,

@@ -187,7 +187,9 @@ def _check_column(series: pd.Series, *, column: dict, index: int, spec: dict, ro
                 f"{typed_zh}：'{name}' 声明为 {kind}，但其中的值类型混杂（{mix}；例如{where_zh}：{example}）。"
                 f"请让 generate.py 生成{_WANTED[kind][1]}，例如用 .astype(...) 转换。"))
             return problems
-    if not _dtype_ok(series, kind):
+    # An int or bool column with missing values turns float or object: the missing values already say why.
+    explained = bool(problems) and kind in ("int", "bool")
+    if not explained and not _dtype_ok(series, kind):
         because, because_zh = "", ""
         if kind == "int" and pd.api.types.is_float_dtype(series) and n_missing:
             because = f" because of its {n_missing} missing value(s)"

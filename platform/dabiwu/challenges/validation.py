@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Types whose values may be missing when the dictionary does not say (`nullable:` in challenge.yaml).
 NULLABLE_BY_DEFAULT = {"float": True, "date": True, "string": True, "category": True, "int": False, "bool": False}
@@ -271,17 +273,22 @@ def check_ids(train: pd.DataFrame, test: pd.DataFrame, *, spec: dict, train_call
     return problems
 
 
+_ID_NUMBER = r"^(?P<prefix>.*?)(?P<digits>[0-9]{1,15})$"
+
+
 def _numbers_of(ids: pd.Series) -> np.ndarray | None:
     """The numeric part of each id: an int column, or ids that are one fixed prefix and up to 15 decimal digits."""
     if len(ids) < 3:
         return None
     if pd.api.types.is_integer_dtype(ids):
         return ids.to_numpy(dtype=np.float64)
-    text = ids.astype(str)
-    tail = text.str.extract(r"^(?P<prefix>.*?)(?P<digits>[0-9]{1,15})$")
-    if tail["digits"].isna().any() or tail["prefix"].nunique() != 1:
-        return None
-    return tail["digits"].astype(np.int64).to_numpy(dtype=np.float64)
+    text = pa.array(ids.astype(str).to_numpy(dtype=object), type=pa.large_string())
+    sample = text.slice(0, 200)  # random ids (hex, words) fail here, at once
+    for part in (sample, text):
+        parts = pc.extract_regex(part, _ID_NUMBER)
+        if parts.null_count or len(pc.unique(parts.field("prefix"))) != 1:
+            return None
+    return pc.cast(parts.field("digits"), pa.int64()).to_numpy(zero_copy_only=False).astype(np.float64)
 
 
 def _sequential_gap(ids: pd.Series) -> float | None:
@@ -301,7 +308,10 @@ def _id_order_auc(frame: pd.DataFrame, *, id_col: str, label_col: str) -> float 
     negatives = n - positives
     if not positives or not negatives:
         return None
-    ranks = frame[id_col].astype(str).rank(method="average").to_numpy()
+    ids = frame[id_col]
+    order = (ids if pd.api.types.is_string_dtype(ids) or pd.api.types.is_numeric_dtype(ids) else ids.astype(str)).argsort()
+    ranks = np.empty(n, dtype=np.float64)
+    ranks[order.to_numpy()] = np.arange(1, n + 1)  # ids are unique (checked), so no ties to average
     auc = (ranks[y == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives)
     se = math.sqrt((n + 1) / (12 * positives * negatives))
     return float(auc) if abs(auc - 0.5) > max(ID_ORDER_AUC_MARGIN, ID_ORDER_Z * se) else None

@@ -83,9 +83,11 @@ def train(frame):
 '''
 
 
-def write_bundle(root: Path, *, bug: str = "", yaml_text: str = CHALLENGE_YAML) -> Path:
-    folder = root / SLUG
+def write_bundle(root: Path, *, bug: str = "", yaml_text: str = CHALLENGE_YAML, slug: str = SLUG,
+                 version: str = "1.0.0") -> Path:
+    folder = root / slug
     folder.mkdir(parents=True, exist_ok=True)
+    yaml_text = yaml_text.replace(f"slug: {SLUG}\n", f"slug: {slug}\n").replace('version: "1.0.0"', f'version: "{version}"')
     (folder / "challenge.yaml").write_text(yaml_text, encoding="utf-8")
     body = textwrap.indent(textwrap.dedent(bug).strip("\n"), "    ") if bug.strip() else ""
     (folder / "generate.py").write_text(GENERATE.replace("BUG", body), encoding="utf-8")

@@ -185,3 +185,51 @@ def test_the_cli_check_and_load_dry_run(tmp_path, broken):
             assert result.exit_code == 0, result.output
             assert "every check passed; nothing was stored" in result.output and "襄城区" in result.output
     assert not (tmp_path / "home").exists()  # a dry run touches no state folder
+
+
+def test_parallel_reruns_onto_a_new_dataset_queue_one_job(settings, tmp_path):
+    """Two admins pressing "rescore on the current dataset" at once: the submission moves once, one job."""
+    from dabiwu.db.models import Challenge, Job, Submission, User
+    from dabiwu.db.session import get_sessionmaker, session_scope
+    from dabiwu.scoring.rescore import rescore_submission
+    from dabiwu.storage_access import store_for
+
+    first = _load(settings, write_bundle(tmp_path / "v1"))
+    with session_scope(settings.resolved_database_url) as session:
+        from dabiwu.auth.service import create_user
+
+        user = create_user(session, username="racer", password="correct-horse-battery", role="team", team="赛跑队")
+        challenge = session.scalar(select(Challenge))
+        submission = Submission(challenge_id=challenge.id, team_id=user.team_id, user_id=user.id, status="scored",
+                                dataset_id=first, quota_day="2026-12-03", blob_key="submissions/x/model.zip")
+        session.add(submission)
+        session.flush()
+        submission_id = submission.id
+    second = _load(settings, write_bundle(tmp_path / "v2", version="1.0.1"))
+    assert second != first
+    sessionmaker = get_sessionmaker(settings.resolved_database_url)
+    barrier, outcomes, errors = threading.Barrier(3), [], []
+
+    def rerun():
+        try:
+            with sessionmaker() as session:
+                target = session.get(Submission, submission_id)
+                admin = session.scalar(select(User).where(User.username == "racer"))
+                barrier.wait()
+                outcomes.append(rescore_submission(session, store=store_for(settings), submission=target, actor=admin,
+                                                   to_current_dataset=True))
+                session.commit()
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=rerun) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert sorted(outcomes) == ["rerun", "skipped", "skipped"]
+    with sessionmaker() as session:
+        assert session.get(Submission, submission_id).dataset_id == second
+        jobs = session.scalars(select(Job).where(Job.submission_id == submission_id)).all()
+        assert [(job.kind, job.status) for job in jobs] == [("rescore", "queued")]

@@ -85,7 +85,15 @@ def check_frame(frame: Any, *, spec: dict, n_rows: int, call: str, yaml_file: st
         name = column["name"]
         if name not in frame.columns or frame.columns.tolist().count(name) != 1:
             continue
-        problems += _check_column(frame[name], column=column, index=index, spec=spec, rows=rows, yaml_file=yaml_file)
+        try:
+            problems += _check_column(frame[name], column=column, index=index, spec=spec, rows=rows, yaml_file=yaml_file)
+        except Exception as exc:  # noqa: BLE001 - data this odd is a problem to report, not a crash
+            detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+            problems.append(Problem(
+                f"{yaml_file}: field 'columns[{index}]': the values of '{name}' cannot be checked ({detail}). Make "
+                f"generate.py produce {_WANTED[column['type']][0]}.",
+                f"{yaml_file}：字段 'columns[{index}]'：无法检查 '{name}' 的取值（{detail}）。请让 generate.py 生成"
+                f"{_WANTED[column['type']][1]}。"))
     return problems
 
 

@@ -169,7 +169,7 @@ def rescore(
         for submission in session.scalars(select(Submission).where(Submission.challenge_id == challenge.id)).all():
             outcomes[rescore_submission(session, store=store, submission=submission, actor=None,
                                         to_current_dataset=current_dataset)] += 1
-    console.print(f"{slug}: " + ", ".join(f"{n} {what}" for what, n in sorted(outcomes.items())) or "no submissions")
+    console.print(f"{slug}: " + (", ".join(f"{n} {what}" for what, n in sorted(outcomes.items())) or "no submissions"))
 
 
 @users_app.command("create")

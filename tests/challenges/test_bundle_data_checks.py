@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from dabiwu.challenges.bundle import BundleError
-from tests.challenges.tiny_bundle import SLUG, TEST_ROWS, TRAIN_ROWS, TRAIN_SEED, write_bundle
+from tests.challenges.tiny_bundle import TEST_ROWS, TRAIN_ROWS, TRAIN_SEED, write_bundle
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 

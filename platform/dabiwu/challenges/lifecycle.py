@@ -48,8 +48,8 @@ def move(session: Session, *, challenge: Challenge, to: str, actor: User, reason
     reason = reason.strip()
     if to == "withdrawn" and not reason:
         raise DabiwuError(
-            "Say why the challenge is withdrawn (a 'reason'): teams and judges read it in the audit log.",
-            "请说明撤回赛题的原因（'reason'）：参赛队和评委会在审计日志中看到它。",
+            "Say why the challenge is withdrawn (a 'reason'): it is kept in the audit log with the withdrawal.",
+            "请说明撤回赛题的原因（'reason'）：它会随撤回操作记入审计日志。",
             code="reason_required", status=422)
     if len(reason) > MAX_REASON:
         raise DabiwuError(

@@ -4,7 +4,6 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 
 from dabiwu.challenges.lifecycle import move, visible_statement, visible_to
 from dabiwu.challenges.schemas import ChallengeMoveOut, ChallengeOut, WithdrawIn

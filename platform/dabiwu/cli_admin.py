@@ -7,38 +7,13 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from dabiwu.cli_challenges import challenges_app  # noqa: F401 - mounted by dabiwu.cli
+
 # Server-side modules (SQLAlchemy, Alembic, argon2) are imported inside each command: `dabiwu --help` and the
 # team and district commands must not pay for them (tests/e2e/test_cli_imports.py).
 
 console = Console()
-challenges_app = typer.Typer(help="Challenge bundles.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
-
-
-@challenges_app.command("load")
-def load(path: Path = typer.Argument(..., help="a bundle folder holding challenge.yaml")) -> None:
-    """Load a challenge bundle (idempotent; a new bundle version adds a dataset version)."""
-    from dabiwu.bootstrap import prepare
-    from dabiwu.challenges.bundle import BundleError
-    from dabiwu.challenges.service import load_challenge
-    from dabiwu.db.session import session_scope
-    from dabiwu.settings import get_settings
-    from dabiwu.storage_access import store_for
-
-    settings = get_settings()
-    prepare(settings)
-    try:
-        with session_scope(settings.resolved_database_url) as session:
-            result = load_challenge(session, store=store_for(settings), path=path)
-            slug, created = result.challenge.slug, result.created
-            rows = (result.dataset.train_rows, result.dataset.test_rows)
-    except BundleError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
-    if created:
-        console.print(f"loaded [bold]{slug}[/bold]: {rows[0]} train rows, {rows[1]} hidden test rows")
-    else:
-        console.print(f"{slug}: this bundle version is already loaded; nothing to do")
 
 
 @users_app.command("create")

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     model_tree_max_mb: int = Field(default=4096, ge=1)
     predictions_max_columns: int = Field(default=256, ge=2)
     predictions_max_footer_kb: int = Field(default=1024, ge=16)
+    # Folders holding challenge bundles (one sub-folder per bundle), separated by ':' like PATH. The admin page
+    # lists and loads bundles from these only. Default: the repository's challenges/ folder.
+    bundle_paths: str | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
@@ -114,6 +117,13 @@ class Settings(BaseSettings):
     @property
     def resolved_storage_url(self) -> str:
         return self.storage_url or (self.home_dir / "objects").as_uri()
+
+    @property
+    def bundle_roots(self) -> list[Path]:
+        """DABIWU_BUNDLE_PATHS as folders; empty when unset (the caller falls back to the repository's)."""
+        if not self.bundle_paths:
+            return []
+        return [Path(part).expanduser().resolve() for part in self.bundle_paths.split(os.pathsep) if part.strip()]
 
     @property
     def mlflow_dir(self) -> Path:

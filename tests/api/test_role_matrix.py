@@ -66,6 +66,9 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/registry/{slug}/outcomes.csv"): {"district"},
     ("GET", "/api/v1/admin/bundles"): {"admin"},
     ("POST", "/api/v1/admin/bundles/{slug}/load"): {"admin"},
+    ("POST", "/api/v1/admin/bundles/{slug}/check"): {"admin"},
+    ("POST", "/api/v1/challenges/{slug}/publish"): {"admin"},
+    ("POST", "/api/v1/challenges/{slug}/withdraw"): {"admin"},
 }
 
 PATH_VALUES = {"slug": "medical-insurance-recovery", "submission_id": "0" * 32, "token_id": "999999", "version": "1",

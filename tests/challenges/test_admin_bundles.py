@@ -51,7 +51,7 @@ def test_load_reload_and_a_new_version_through_the_api(client, role_headers, tmp
 
     root = tmp_path / "bundles"
     shutil.copytree(BUNDLE, root / SLUG)
-    monkeypatch.setattr(admin_router, "bundle_roots", lambda: [root])
+    monkeypatch.setattr(admin_router, "bundle_roots", lambda settings=None: [root])
     admin = role_headers["admin"]
 
     first = client.post(f"{BUNDLES}/{SLUG}/load", headers=admin)
@@ -87,7 +87,7 @@ def test_a_broken_bundle_is_listed_with_its_problem_and_refused(client, role_hea
     root = tmp_path / "bundles"
     shutil.copytree(BUNDLE, root / "broken")
     (root / "broken" / "challenge.yaml").write_text("slug: [unclosed\n", encoding="utf-8")
-    monkeypatch.setattr(admin_router, "bundle_roots", lambda: [root])
+    monkeypatch.setattr(admin_router, "bundle_roots", lambda settings=None: [root])
     row = client.get(BUNDLES, headers=role_headers["admin"]).json()[0]
     assert row["folder"] == "broken" and row["version"] is None and "YAML" in row["error"]
     assert str(tmp_path) not in row["error"]

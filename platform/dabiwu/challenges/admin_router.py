@@ -1,38 +1,71 @@
-"""Admin: the challenge bundles on the server's disk, and loading one by slug (never by path)."""
+"""Admin: the challenge bundles on the server's disk (DABIWU_BUNDLE_PATHS), checking and loading one by slug
+(never by path)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 
-from dabiwu.challenges.bundle import BundleError
-from dabiwu.challenges.schemas import BundleLoadOut, BundleOut
-from dabiwu.challenges.service import BundleNotFound, bundle_roots, list_bundles, load_known_bundle
+from dabiwu.challenges.dryrun import check_bundle
+from dabiwu.challenges.schemas import BundleCheckOut, BundleLoadOut, BundleOut
+from dabiwu.challenges.service import BundleNotFound, bundle_roots, find_bundle, get_challenge, list_bundles, load_known_bundle
 from dabiwu.deps import AdminUser, SessionDep
+from dabiwu.errors import DabiwuError
 from dabiwu.pagination import PageDep
 
 router = APIRouter(prefix="/admin/bundles", tags=["challenges"])
 
 
 @router.get("", response_model=list[BundleOut])
-def read_bundles(_: AdminUser, session: SessionDep, page: PageDep, response: Response) -> list[dict]:
-    rows = list_bundles(session, roots=bundle_roots())
+def read_bundles(request: Request, _: AdminUser, session: SessionDep, page: PageDep, response: Response) -> list[dict]:
+    """The bundle folders, then the loaded challenges whose folder is elsewhere (`bundle_found` false)."""
+    rows = list_bundles(session, roots=bundle_roots(request.app.state.settings))
     response.headers["X-Total-Count"] = str(len(rows))
     start = (page.page - 1) * page.page_size
     return rows[start : start + page.page_size]
 
 
+def _not_found(session, slug: str) -> DabiwuError:
+    if get_challenge(session, slug=slug) is not None:
+        return DabiwuError(
+            f"The challenge '{slug}' is loaded, but its bundle folder is not under DABIWU_BUNDLE_PATHS, so it cannot be "
+            "reloaded from here. Add the folder that holds it to DABIWU_BUNDLE_PATHS, or run `dabiwu challenges load PATH`.",
+            f"赛题 '{slug}' 已加载，但它的挑战包文件夹不在 DABIWU_BUNDLE_PATHS 中，无法在此重新加载。"
+            "请把包含它的文件夹加入 DABIWU_BUNDLE_PATHS，或运行 `dabiwu challenges load PATH`。",
+            code="bundle_folder_elsewhere", status=404)
+    return DabiwuError(
+        f"The server has no challenge bundle '{slug}'. GET /api/v1/admin/bundles lists the bundles it knows.",
+        f"服务器上没有挑战包 '{slug}'。GET /api/v1/admin/bundles 列出服务器已知的挑战包。",
+        code="bundle_not_found", status=404)
+
+
 @router.post("/{slug}/load", response_model=BundleLoadOut)
-def load_bundle_by_slug(slug: str, request: Request, admin: AdminUser, session: SessionDep) -> BundleLoadOut:
+def load_bundle_by_slug(slug: str, request: Request, admin: AdminUser, session: SessionDep,
+                        draft: bool = False) -> BundleLoadOut:
+    """Load (idempotent per version). `draft=true`: a new challenge stays hidden from teams until published."""
     try:
-        result = load_known_bundle(session, store=request.app.state.store, roots=bundle_roots(), slug=slug, actor=admin)
+        result = load_known_bundle(session, store=request.app.state.store, roots=bundle_roots(request.app.state.settings),
+                                   slug=slug, actor=admin, draft=draft)
     except BundleNotFound:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            f"The server has no challenge bundle '{slug}'. GET /api/v1/admin/bundles lists the bundles it knows.",
-        ) from None
-    except BundleError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        raise _not_found(session, slug) from None
     session.commit()
     dataset = result.dataset
     return BundleLoadOut(slug=result.challenge.slug, version=result.challenge.bundle_version, created=result.created,
-                         dataset_version=dataset.id, train_rows=dataset.train_rows, test_rows=dataset.test_rows)
+                         dataset_version=dataset.id, train_rows=dataset.train_rows, test_rows=dataset.test_rows,
+                         status=result.challenge.status)
+
+
+@router.post("/{slug}/check", response_model=BundleCheckOut)
+async def check_bundle_by_slug(slug: str, request: Request, _: AdminUser, session: SessionDep,
+                               baseline: bool = True) -> BundleCheckOut:
+    """Dry run: every check of a load and the data summary (with the baseline's headroom); stores nothing.
+    A bundle with problems is a 200 with `ok: false` and the sentences: the check itself succeeded."""
+    try:
+        path = find_bundle(roots=bundle_roots(request.app.state.settings), slug=slug)
+    except BundleNotFound:
+        raise _not_found(session, slug) from None
+    report = await run_in_threadpool(check_bundle, path, baseline=baseline)
+    prefix = str(path.parent) + "/"
+    return BundleCheckOut(slug=report.slug, ok=report.ok, summary=report.summary,
+                          problems=[p.replace(prefix, "") for p in report.problems],
+                          problems_zh=[p.replace(prefix, "") for p in report.problems_zh])

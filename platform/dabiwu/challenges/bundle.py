@@ -25,18 +25,43 @@ import jsonschema
 import pandas as pd
 import yaml
 
+from dabiwu.challenges.validation import Problem, check_frame
+from dabiwu.errors import DabiwuError
+
 REQUIRED_FILES = ("challenge.yaml", "generate.py", "baseline.py", "README.md")
 SCHEMA_PATH = Path(__file__).with_name("challenge.schema.json")
 SCHEMA_NAME = "platform/dabiwu/challenges/challenge.schema.json"
 PROBE_ROWS, PROBE_SEED = 50, 0
 
 
-class BundleError(ValueError):
-    """A bundle the platform cannot use.  `problems` holds one sentence per problem found."""
+class BundleError(DabiwuError, ValueError):
+    """A bundle the platform cannot use.  `problems` holds one sentence per problem found, `problems_zh`
+    the same in Chinese.  Answered as 422 `bundle_invalid` with both lists."""
 
-    def __init__(self, problems: str | list[str]):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
+    status = 422
+    code = "bundle_invalid"
+
+    def __init__(self, problems: "str | list[str] | list[Problem]", problems_zh: list[str] | None = None):
+        items = [problems] if isinstance(problems, (str, Problem)) else list(problems)
+        self.problems = [p.en if isinstance(p, Problem) else p for p in items]
+        if problems_zh is None:
+            problems_zh = [p.zh if isinstance(p, Problem) else _zh_fallback(p) for p in items]
+        self.problems_zh = list(problems_zh)
+        super().__init__("\n".join(self.problems), "\n".join(self.problems_zh),
+                         extra={"problems": self.problems, "problems_zh": self.problems_zh})
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+    def relative_to(self, folder: Path) -> "BundleError":
+        """The same problems without the server's own path (the browser needs the bundle folder only)."""
+        prefix = str(folder) + "/"
+        return BundleError([p.replace(prefix, "") for p in self.problems], [p.replace(prefix, "") for p in self.problems_zh])
+
+
+def _zh_fallback(sentence: str) -> str:
+    """The schema checker's sentences quote field names and values; their Chinese keeps the English detail."""
+    return f"挑战包有误，请按以下说明修改：{sentence}"
 
 
 @dataclass(frozen=True)
@@ -108,7 +133,8 @@ def _read_yaml(path: Path) -> Any:
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_SpecLoader)  # noqa: S506 - a SafeLoader
     except UnicodeDecodeError as exc:
-        raise BundleError(f"{path}: the file is not UTF-8 ({exc.reason}). Save it as UTF-8.") from exc
+        raise BundleError(Problem(f"{path}: the file is not UTF-8 ({exc.reason}). Save it as UTF-8.",
+                                  f"{path}：文件不是 UTF-8 编码（{exc.reason}）。请以 UTF-8 保存。")) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
@@ -198,6 +224,15 @@ def _check_consistency(spec: dict, file: Path) -> None:
         others = [n for n, c in zip(names, spec["columns"]) if c.get("role") == role and n != value]
         if others:
             problems.append(f"{file}: field 'columns': {', '.join(others)} also have role: {role}, but only '{value}' ({key}) may. Remove the role from them.")
+    for index, column in enumerate(spec["columns"]):
+        if not column.get("nullable"):
+            continue
+        if column["name"] in (spec["id_column"], spec["group_column"], spec["label_column"]):
+            problems.append(f"{file}: field 'columns[{index}].nullable': the {column.get('role', 'key')} column '{column['name']}' "
+                            "may never have missing values. Remove nullable: true.")
+        elif column["type"] in ("int", "bool"):
+            problems.append(f"{file}: field 'columns[{index}].nullable': an {column['type']} column cannot hold missing values "
+                            f"(pandas turns it into float or object). Declare '{column['name']}' type: float, or fill the gaps and remove nullable: true.")
     label_index = names.index(spec["label_column"]) if spec["label_column"] in names else None
     if label_index is not None and spec["columns"][label_index]["type"] not in ("int", "bool"):
         problems.append(f"{file}: field 'columns[{label_index}].type': the label must be int (0/1). Set type: int.")
@@ -240,64 +275,43 @@ def _load_generate(path: Path) -> Callable[[int, int], pd.DataFrame]:
         ) from exc
     generate = getattr(module, "generate", None)
     if not callable(generate):
-        raise BundleError(f"{path}: it defines no function generate(n_rows, seed). Add one that returns a pandas DataFrame.")
+        raise BundleError(Problem(f"{path}: it defines no function generate(n_rows, seed). Add one that returns a pandas DataFrame.",
+                                 f"{path}：其中没有 generate(n_rows, seed) 函数。请添加一个返回 pandas DataFrame 的函数。"))
     return generate
 
 
-_TYPE_CHECKS: dict[str, tuple[Callable[[pd.Series], bool], str]] = {
-    "int": (lambda s: pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s), "an integer dtype such as int64, with no missing values"),
-    "float": (pd.api.types.is_float_dtype, "a float dtype (float64); missing values are NaN"),
-    "bool": (pd.api.types.is_bool_dtype, "bool, with no missing values"),
-    "date": (pd.api.types.is_datetime64_any_dtype, "datetime64 (pandas.to_datetime)"),
-    "string": (lambda s: pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s), "strings (object or str dtype)"),
-    "category": (
-        lambda s: pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype),
-        "strings (object or str dtype) or pandas.Categorical",
-    ),
-}
+def call_generate(generate: Callable, n_rows: int, seed: int, *, file: Path) -> tuple[Any, list[Problem]]:
+    """generate(n_rows, seed), with a failure turned into a sentence (never a traceback)."""
+    try:
+        return generate(n_rows, seed), []
+    except MemoryError:
+        return None, [Problem(
+            f"{file}: generate({n_rows}, {seed}) ran out of memory. Generate the rows in chunks, use smaller dtypes "
+            "(float32, category), or lower data.train_rows / data.test_rows.",
+            f"{file}：generate({n_rows}, {seed}) 内存不足。请分块生成、使用更小的数据类型（float32、category），"
+            "或减小 data.train_rows / data.test_rows。")]
+    except Exception as exc:  # noqa: BLE001 - the organiser's code: any failure is a problem to report
+        detail = f"{type(exc).__name__}: {str(exc)[:300].rstrip('.')}"
+        return None, [Problem(
+            f"{file}: generate({n_rows}, {seed}) raised {detail}. Call it by hand with these arguments to see the "
+            "traceback and fix it.",
+            f"{file}：generate({n_rows}, {seed}) 抛出了 {detail}。请用这两个参数手动调用它，查看报错并修正。")]
 
 
 def _check_generated(generate: Callable, spec: dict, file: Path, yaml_file: Path) -> None:
-    try:
-        frame = generate(PROBE_ROWS, PROBE_SEED)
-        again = generate(PROBE_ROWS, PROBE_SEED)
-    except Exception as exc:
-        raise BundleError(
-            f"{file}: generate({PROBE_ROWS}, {PROBE_SEED}) raised {type(exc).__name__}: {exc}. Call it by hand to see the traceback and fix it."
-        ) from exc
-    if not isinstance(frame, pd.DataFrame):
-        raise BundleError(f"{file}: generate() returned a {type(frame).__name__}, not a pandas DataFrame. Return a DataFrame.")
-    problems = []
-    if len(frame) != PROBE_ROWS:
-        problems.append(f"{file}: generate({PROBE_ROWS}, {PROBE_SEED}) returned {len(frame)} rows. Return exactly n_rows rows.")
-    listed = [c["name"] for c in spec["columns"]]
-    missing = [c for c in listed if c not in frame.columns]
-    extra = [c for c in frame.columns if c not in listed]
-    if missing:
-        problems.append(f"{yaml_file}: field 'columns' lists {', '.join(missing)}, which generate.py does not produce. Produce them or remove them from 'columns'.")
-    if extra:
-        problems.append(f"{yaml_file}: field 'columns' does not list {', '.join(map(str, extra))}, which generate.py produces. Add them to 'columns' with type, zh and en.")
-    for index, column in enumerate(spec["columns"]):
-        name = column["name"]
-        if name not in frame.columns:
-            continue
-        check, wanted = _TYPE_CHECKS[column["type"]]
-        if not check(frame[name]):
-            problems.append(
-                f"{yaml_file}: field 'columns[{index}].type': '{name}' is declared {column['type']} but generate.py makes it "
-                f"{frame[name].dtype}. Make generate.py produce {wanted}, or change the declared type."
-            )
-    id_col, group_col, label_col = spec["id_column"], spec["group_column"], spec["label_column"]
-    if id_col in frame.columns and (frame[id_col].isna().any() or frame[id_col].duplicated().any()):
-        problems.append(f"{file}: the id column '{id_col}' has missing or repeated values. Give every row its own id.")
-    if group_col in frame.columns and frame[group_col].isna().any():
-        problems.append(f"{file}: the group column '{group_col}' has missing values. Give every row its district.")
-    if label_col in frame.columns and not set(pd.unique(frame[label_col])) <= {0, 1}:
-        problems.append(f"{file}: the label column '{label_col}' holds values other than 0 and 1. Make it 0/1.")
-    if not problems and not frame.equals(again):
-        problems.append(f"{file}: generate({PROBE_ROWS}, {PROBE_SEED}) gave different data on a second call. Draw all randomness from the seed.")
+    """A quick probe on a few rows (the full sets are checked by `dataset.prepare_data` before loading)."""
+    frame, problems = call_generate(generate, PROBE_ROWS, PROBE_SEED, file=file)
+    if frame is None:
+        raise BundleError(problems)
+    call = f"generate({PROBE_ROWS}, {PROBE_SEED})"
+    problems = check_frame(frame, spec=spec, n_rows=PROBE_ROWS, call=call, yaml_file=str(yaml_file), generate_file=str(file))
     if problems:
         raise BundleError(problems)
+    again, problems = call_generate(generate, PROBE_ROWS, PROBE_SEED, file=file)
+    if problems or not frame.equals(again):
+        raise BundleError(Problem(
+            f"{file}: {call} gave different data on a second call. Draw all randomness from the seed.",
+            f"{file}：{call} 第二次调用得到的数据不同。所有随机性都应来自 seed 参数。"))
 
 
 # --- entry point -----------------------------------------------------------------------------
@@ -307,10 +321,14 @@ def load_bundle(path: str | Path) -> Bundle:
     """Load and check a bundle folder; raises BundleError with every problem it finds."""
     root = Path(path)
     if not root.is_dir():
-        raise BundleError(f"{root}: no such bundle folder. Pass the folder that holds challenge.yaml, e.g. challenges/medical-insurance-recovery.")
+        raise BundleError(Problem(
+            f"{root}: no such bundle folder. Pass the folder that holds challenge.yaml, e.g. challenges/medical-insurance-recovery.",
+            f"{root}：没有这个挑战包文件夹。请给出包含 challenge.yaml 的文件夹，例如 challenges/medical-insurance-recovery。"))
     absent = [name for name in REQUIRED_FILES if not (root / name).is_file()]
     if absent:
-        raise BundleError(f"{root}: the bundle lacks {', '.join(absent)}. A bundle needs {', '.join(REQUIRED_FILES)}; copy them from another bundle.")
+        raise BundleError(Problem(
+            f"{root}: the bundle lacks {', '.join(absent)}. A bundle needs {', '.join(REQUIRED_FILES)}; copy them from another bundle.",
+            f"{root}：挑战包缺少 {'、'.join(absent)}。一个挑战包需要 {'、'.join(REQUIRED_FILES)}；可从其他挑战包复制。"))
     yaml_file = root / "challenge.yaml"
     spec = _read_yaml(yaml_file)
     _check_schema(spec, yaml_file)

@@ -9,8 +9,12 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def parse_instant(value: str | datetime) -> datetime:
+    """A phase date-time as an aware datetime.
+
+    The rule is the schema's: challenge.yaml must write the offset (`instant` in challenge.schema.json refuses a
+    date-time without one), so every loaded spec carries it.  A naive value can only come from a caller that
+    built a spec by hand; it is read as Beijing time, the contest's clock, rather than as the server's."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    # A date-time written without an offset in a bundle means Beijing time.
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 

@@ -4,33 +4,51 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 
-from dabiwu.challenges.schemas import ChallengeOut
+from dabiwu.challenges.lifecycle import move, visible_statement, visible_to
+from dabiwu.challenges.schemas import ChallengeMoveOut, ChallengeOut, WithdrawIn
 from dabiwu.challenges.service import get_challenge
 from dabiwu.db.models import Challenge
-from dabiwu.deps import CurrentUser, DataReader, SessionDep
+from dabiwu.deps import AdminUser, CurrentUser, DataReader, SessionDep
 from dabiwu.pagination import PageDep, paginate
 
 router = APIRouter(prefix="/challenges", tags=["challenges"])
 
 
-def challenge_or_404(session, slug: str) -> Challenge:
+def challenge_or_404(session, slug: str, viewer=None) -> Challenge:
+    """The challenge, or a 404 sentence; with `viewer`, a draft or withdrawn one is a 404 to teams and districts."""
     challenge = get_challenge(session, slug=slug)
-    if challenge is None:
+    if challenge is None or (viewer is not None and not visible_to(viewer, challenge)):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No challenge '{slug}'. GET /api/v1/challenges lists them.")
     return challenge
 
 
 @router.get("", response_model=list[ChallengeOut])
-def list_challenges(_: CurrentUser, session: SessionDep, page: PageDep, response: Response) -> list[ChallengeOut]:
-    rows = paginate(session, select(Challenge).order_by(Challenge.id), page, response)
+def list_challenges(user: CurrentUser, session: SessionDep, page: PageDep, response: Response) -> list[ChallengeOut]:
+    """Teams and districts see published challenges; admins and judges also see drafts and withdrawn ones (`status`)."""
+    rows = paginate(session, visible_statement(user).order_by(Challenge.id), page, response)
     return [ChallengeOut.of(c) for c in rows]
 
 
 @router.get("/{slug}", response_model=ChallengeOut)
-def read_challenge(slug: str, _: CurrentUser, session: SessionDep) -> ChallengeOut:
-    return ChallengeOut.of(challenge_or_404(session, slug))
+def read_challenge(slug: str, user: CurrentUser, session: SessionDep) -> ChallengeOut:
+    return ChallengeOut.of(challenge_or_404(session, slug, user))
+
+
+@router.post("/{slug}/publish", response_model=ChallengeMoveOut)
+def publish_challenge(slug: str, admin: AdminUser, session: SessionDep) -> ChallengeMoveOut:
+    """Show a draft (or a withdrawn challenge) to everyone; idempotent."""
+    result = move(session, challenge=challenge_or_404(session, slug), to="published", actor=admin)
+    session.commit()
+    return ChallengeMoveOut(slug=result.slug, status=result.status, changed=result.changed)
+
+
+@router.post("/{slug}/withdraw", response_model=ChallengeMoveOut)
+def withdraw_challenge(slug: str, body: WithdrawIn, admin: AdminUser, session: SessionDep) -> ChallengeMoveOut:
+    """Hide a challenge from teams and districts; its submissions and scores are kept. Audited with the reason."""
+    result = move(session, challenge=challenge_or_404(session, slug), to="withdrawn", actor=admin, reason=body.reason)
+    session.commit()
+    return ChallengeMoveOut(slug=result.slug, status=result.status, changed=result.changed)
 
 
 def _stream_blob(request: Request, key: str, *, filename: str, media_type: str) -> StreamingResponse:
@@ -50,9 +68,9 @@ def _stream_blob(request: Request, key: str, *, filename: str, media_type: str) 
 
 @router.get("/{slug}/data/train", responses={200: {"content": {"application/vnd.apache.parquet": {}, "text/csv": {}}}})
 def download_train(
-    slug: str, request: Request, _: DataReader, session: SessionDep, format: Literal["parquet", "csv"] = "parquet"
+    slug: str, request: Request, user: DataReader, session: SessionDep, format: Literal["parquet", "csv"] = "parquet"
 ) -> StreamingResponse:
-    challenge = challenge_or_404(session, slug)
+    challenge = challenge_or_404(session, slug, user)
     dataset = challenge.current_dataset
     if dataset is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "This challenge has no data loaded yet; ask the organiser.")
@@ -64,8 +82,8 @@ def download_train(
 
 
 @router.get("/{slug}/starting-kit", responses={200: {"content": {"application/zip": {}}}})
-def download_starting_kit(slug: str, request: Request, _: DataReader, session: SessionDep) -> StreamingResponse:
-    challenge = challenge_or_404(session, slug)
+def download_starting_kit(slug: str, request: Request, user: DataReader, session: SessionDep) -> StreamingResponse:
+    challenge = challenge_or_404(session, slug, user)
     dataset = challenge.current_dataset
     if dataset is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "This challenge has no data loaded yet; ask the organiser.")

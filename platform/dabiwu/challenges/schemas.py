@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from dabiwu.challenges.phases import current_phase
 from dabiwu.db.models import Challenge
@@ -19,6 +19,8 @@ class ChallengeOut(BaseModel):
     title_zh: str
     title_en: str
     phase: str
+    # draft (admins and judges only) | published | withdrawn (hidden from teams; submissions kept)
+    status: str = "published"
     bundle_version: str
     dataset_version: int | None
     train_rows: int | None
@@ -48,6 +50,7 @@ class ChallengeOut(BaseModel):
             title_zh=challenge.title_zh,
             title_en=challenge.title_en,
             phase=current_phase(challenge.spec, finalized_at=challenge.finalized_at),
+            status=challenge.status or "published",
             bundle_version=challenge.bundle_version,
             dataset_version=dataset.id if dataset else None,
             train_rows=dataset.train_rows if dataset else None,
@@ -58,7 +61,7 @@ class ChallengeOut(BaseModel):
 
 
 class BundleOut(BaseModel):
-    folder: str
+    folder: str | None
     slug: str
     version: str | None
     title_zh: str = ""
@@ -67,6 +70,11 @@ class BundleOut(BaseModel):
     loaded_version: str | None
     up_to_date: bool
     dataset_versions: int
+    # The loaded challenge's status (draft | published | withdrawn), None when not loaded.
+    status: str | None = None
+    # False for a loaded challenge whose bundle folder is not under DABIWU_BUNDLE_PATHS (folder is then None):
+    # it was loaded from elsewhere (`dabiwu challenges load PATH`) and is live all the same.
+    bundle_found: bool = True
     # A sentence when challenge.yaml does not parse or check; such a bundle cannot be loaded.
     error: str | None = None
 
@@ -78,3 +86,24 @@ class BundleLoadOut(BaseModel):
     dataset_version: int
     train_rows: int
     test_rows: int
+    status: str = "published"
+
+
+class ChallengeMoveOut(BaseModel):
+    slug: str
+    status: str
+    changed: bool
+
+
+class WithdrawIn(BaseModel):
+    reason: str = Field(..., description="why it is withdrawn; kept in the audit log", max_length=2000)
+
+
+class BundleCheckOut(BaseModel):
+    """A dry run: every check a load runs, nothing stored.  `ok` false means `problems` says what to fix."""
+
+    slug: str
+    ok: bool
+    problems: list[str] = []
+    problems_zh: list[str] = []
+    summary: dict | None = None

@@ -25,6 +25,7 @@ import re
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dabiwu.auth.service import cached_principal
+from dabiwu.challenges.lifecycle import visible_to
 from dabiwu.leaderboards import router as board_routes
 from dabiwu.leaderboards.service import database_key, page_from_memory
 from dabiwu.submissions.service import private_visible
@@ -76,8 +77,8 @@ def _from_memory(scope: Scope, slug: str) -> tuple[bytes, int] | None:
     if hit is None:
         return None
     view, answer, stale = hit
-    if split == "private" and not private_visible(principal, view):
-        return None
+    if (split == "private" and not private_visible(principal, view)) or not visible_to(principal, view):
+        return None  # the route answers the refusal
     if stale:
         board_routes.check_in_background(app, db_url, slug, split, page, page_size)
     return answer

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from dabiwu.auth.service import Principal
+from dabiwu.challenges.lifecycle import visible_to
 from dabiwu.challenges.router import challenge_or_404
 from dabiwu.deps import CurrentPrincipal, CurrentUser, SessionDep
 from dabiwu.leaderboards.schemas import BoardRow, ShakeUpRow
@@ -64,6 +65,8 @@ async def read_leaderboard(
 
 
 def _check_private(principal: Principal, challenge, split: str) -> None:
+    if not visible_to(principal, challenge):  # a draft or withdrawn challenge: as if it did not exist
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No challenge '{challenge.slug}'. GET /api/v1/challenges lists them.")
     if split == "private" and not private_visible(principal, challenge):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
@@ -113,7 +116,7 @@ def _read_board(request: Request, slug: str, principal: Principal, split: str, p
 
 @router.get("/shake-up", response_model=list[ShakeUpRow])
 def read_shake_up(slug: str, user: CurrentUser, session: SessionDep) -> list[dict]:
-    challenge = challenge_or_404(session, slug)
+    challenge = challenge_or_404(session, slug, user)
     if not private_visible(user, challenge):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "The shake-up is shown after the contest is finalized.")
     public = current_board(session, challenge=challenge, split="public")
@@ -122,15 +125,15 @@ def read_shake_up(slug: str, user: CurrentUser, session: SessionDep) -> list[dic
 
 
 @router.get("/history")
-def read_history(slug: str, _: CurrentUser, session: SessionDep) -> list[dict]:
-    return best_score_history(session, challenge=challenge_or_404(session, slug))
+def read_history(slug: str, user: CurrentUser, session: SessionDep) -> list[dict]:
+    return best_score_history(session, challenge=challenge_or_404(session, slug, user))
 
 
 @router.get("/leaderboard.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
 def export_leaderboard(
     slug: str, user: CurrentUser, session: SessionDep, split: Literal["public", "private"] = "public"
 ) -> Response:
-    challenge = challenge_or_404(session, slug)
+    challenge = challenge_or_404(session, slug, user)
     if split == "private" and not private_visible(user, challenge):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "The private board is exported by judges, or by anyone after finalize.")
     rows = current_board(session, challenge=challenge, split=split)

@@ -267,6 +267,7 @@ class ChallengeView:
     slug: str
     spec: dict
     finalized_at: datetime | None
+    status: str = "published"  # draft and withdrawn boards are shown to admins and judges only
 
 
 # (database url, slug) -> (ChallengeView, monotonic time it was read)
@@ -274,7 +275,8 @@ _challenge_cache: dict[tuple, tuple[ChallengeView, float]] = {}
 
 
 def remember_challenge(session: Session, *, challenge: Challenge) -> ChallengeView:
-    view = ChallengeView(id=challenge.id, slug=challenge.slug, spec=challenge.spec, finalized_at=challenge.finalized_at)
+    view = ChallengeView(id=challenge.id, slug=challenge.slug, spec=challenge.spec, finalized_at=challenge.finalized_at,
+                         status=challenge.status or "published")
     with _cache_lock:
         _challenge_cache[(database_key(session.get_bind()), challenge.slug)] = (view, time.monotonic())
     return view

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import select
@@ -16,22 +17,29 @@ router = APIRouter(tags=["scoring"])
 
 
 @router.post("/submissions/{submission_id}/rescore")
-def rescore_one(submission_id: str, request: Request, admin: AdminUser, session: SessionDep) -> dict:
+def rescore_one(submission_id: str, request: Request, admin: AdminUser, session: SessionDep,
+                dataset: Literal["same", "current"] = "same") -> dict:
+    """dataset=same: recompute from stored predictions; dataset=current: run the model again on the
+    challenge's current dataset version (after a fixed bundle was reloaded)."""
     submission = session.get(Submission, submission_id)
     if submission is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"No submission '{submission_id}'.")
-    outcome = rescore_submission(session, store=request.app.state.store, submission=submission, actor=admin)
+    outcome = rescore_submission(session, store=request.app.state.store, submission=submission, actor=admin,
+                                 to_current_dataset=dataset == "current")
     session.commit()
     return {"id": submission_id, "outcome": outcome}
 
 
 @router.post("/challenges/{slug}/rescore")
-def rescore_challenge(slug: str, request: Request, admin: AdminUser, session: SessionDep) -> dict:
+def rescore_challenge(slug: str, request: Request, admin: AdminUser, session: SessionDep,
+                      dataset: Literal["same", "current"] = "same") -> dict:
+    """Every submission of the challenge; see POST /submissions/{id}/rescore for `dataset`."""
     challenge = challenge_or_404(session, slug)
     outcomes: Counter[str] = Counter()
     ids = session.scalars(select(Submission.id).where(Submission.challenge_id == challenge.id)).all()
     for submission_id in ids:
         submission = session.get(Submission, submission_id)
-        outcomes[rescore_submission(session, store=request.app.state.store, submission=submission, actor=admin)] += 1
+        outcomes[rescore_submission(session, store=request.app.state.store, submission=submission, actor=admin,
+                                    to_current_dataset=dataset == "current")] += 1
         session.commit()
     return {"challenge": slug, "outcomes": dict(outcomes)}

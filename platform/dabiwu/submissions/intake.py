@@ -53,6 +53,8 @@ def limits_of(challenge: Challenge) -> dict:
 
 
 def check_can_submit(session: Session, *, challenge: Challenge, user: User, day: str) -> None:
+    if challenge.status != "published":
+        raise IntakeRefused(409, "challenge_not_published", f"The challenge is {challenge.status}: submissions are taken only while it is published.")
     phase = current_phase(challenge.spec, finalized_at=challenge.finalized_at)
     if phase != "open":
         raise IntakeRefused(409, "challenge_not_open", f"The challenge is {phase}: submissions are taken only while it is open.")

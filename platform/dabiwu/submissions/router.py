@@ -39,7 +39,7 @@ def upload_submission(
     file: Annotated[UploadFile, File(description="a .zip or .tar.gz of an MLflow model folder")],
     description: Annotated[str, Form(max_length=512)] = "",
 ) -> SubmissionAccepted:
-    challenge = challenge_or_404(session, slug)
+    challenge = challenge_or_404(session, slug, user)  # a draft or withdrawn challenge is a 404 to teams
     declared = int(request.headers.get("content-length") or 0)
     max_bytes = int(limits_of(challenge)["max_model_mb"]) * 1024 * 1024
     if declared > max_bytes + 64 * 1024:
@@ -73,7 +73,7 @@ def upload_submission(
 
 @router.get("/challenges/{slug}/quota", response_model=QuotaOut)
 def read_quota(slug: str, user: TeamUser, session: SessionDep) -> QuotaOut:
-    challenge = challenge_or_404(session, slug)
+    challenge = challenge_or_404(session, slug, user)
     limit = int(limits_of(challenge)["daily_submissions"])
     day = shanghai_day()
     used = quota.used_today(session, team_id=user.team_id or 0, challenge_id=challenge.id, day=day)

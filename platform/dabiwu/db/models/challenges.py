@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dabiwu.db.base import Base, utcnow
+
+
+CHALLENGE_STATUSES = ("draft", "published", "withdrawn")
 
 
 class Challenge(Base):
@@ -23,6 +26,8 @@ class Challenge(Base):
         ForeignKey("dataset_versions.id", use_alter=True, ondelete="SET NULL")
     )
     finalized_at: Mapped[datetime | None]
+    # draft (admins and judges only) | published (everyone) | withdrawn (hidden from teams; submissions kept)
+    status: Mapped[str] = mapped_column(String(16), default="published", server_default=text("'published'"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,6 +1,6 @@
 """challenges.status: draft | published | withdrawn (existing challenges are published)
 
-Revision ID: 0007
+Revision ID: 0005
 Revises: 0003
 Create Date: 2026-12-03 22:20:00
 """

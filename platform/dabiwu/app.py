@@ -116,7 +116,9 @@ def _add_health_routes(app: FastAPI) -> None:
         except Exception as exc:
             problems.append(f"object store: {exc.__class__.__name__}")
         if problems:
-            return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+            return JSONResponse({"status": "unavailable", "problems": problems, "code": "not_ready",
+                                 "detail": f"Not ready: {'; '.join(problems)} unavailable.",
+                                 "detail_zh": f"服务尚未就绪：{'；'.join(problems)} 不可用。"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
     @app.get("/metrics", include_in_schema=False)

@@ -97,30 +97,36 @@ class RegistryGuard:
         if not host_allowed(self._hosts, host):
             await _refuse(send, 403, "PERMISSION_DENIED",
                           f"The host {host!r} is not allowed to reach the registry; the operator can add it to "
-                          "DABIWU_MLFLOW_ALLOWED_HOSTS.")
+                          "DABIWU_MLFLOW_ALLOWED_HOSTS.",
+                          f"主机 {host!r} 不能访问模型库；运维人员可以把它加入 DABIWU_MLFLOW_ALLOWED_HOSTS。")
             return
         token = _bearer(headers.get("authorization", ""))
         if not token:
             await _refuse(send, 401, "UNAUTHENTICATED",
                           "Sign in first: set MLFLOW_TRACKING_TOKEN to a dabiwu API token (dabiwu login, or "
-                          "POST /api/v1/auth/api-tokens).")
+                          "POST /api/v1/auth/api-tokens).",
+                          "请先登录：把 MLFLOW_TRACKING_TOKEN 设为 dabiwu 的 API 令牌（dabiwu login，或 "
+                          "POST /api/v1/auth/api-tokens）。")
             return
         caller = await anyio.to_thread.run_sync(self._caller, token)
         if caller is None:
             await _refuse(send, 401, "UNAUTHENTICATED",
-                          "The token is invalid, expired or revoked: create a new one and set MLFLOW_TRACKING_TOKEN.")
+                          "The token is invalid, expired or revoked: create a new one and set MLFLOW_TRACKING_TOKEN.",
+                          "令牌无效、已过期或已被撤销：请新建一个令牌并设置 MLFLOW_TRACKING_TOKEN。")
             return
         path = _relative_path(scope)
         method = scope["method"].upper()
         if not (method in ("GET", "HEAD") or (method == "POST" and path.rstrip("/").endswith("/search"))):
             await _refuse(send, 403, "PERMISSION_DENIED",
                           "The shared registry is read-only over HTTP: models are added only by promotion in "
-                          "dabiwu (POST /api/v1/submissions/{id}/promote).")
+                          "dabiwu (POST /api/v1/submissions/{id}/promote).",
+                          "共享模型库通过 HTTP 只读：模型只能通过 dabiwu 的上架操作加入（POST /api/v1/submissions/{id}/promote）。")
             return
         if caller["role"] not in READ_ROLES:
             await _refuse(send, 403, "PERMISSION_DENIED",
                           f"A {caller['role']} account cannot read the shared registry; it is for district, judge "
-                          "and admin accounts.")
+                          "and admin accounts.",
+                          f"{caller['role']} 账号不能读取共享模型库；它供区县、评委和管理员账号使用。")
             return
         inner = await anyio.to_thread.run_sync(self._server)
         pull = _pull_of(path, method, scope.get("query_string", b""))
@@ -221,8 +227,9 @@ def _pull_of(path: str, method: str, query: bytes) -> tuple[str, int] | None:
         return None
 
 
-async def _refuse(send, status: int, code: str, message: str) -> None:
-    body = json.dumps({"error_code": code, "message": message}, ensure_ascii=False).encode()
+async def _refuse(send, status: int, code: str, message: str, message_zh: str) -> None:
+    # MLflow's own error shape (error_code, message), which the stock client prints; detail_zh for people.
+    body = json.dumps({"error_code": code, "message": message, "detail_zh": message_zh}, ensure_ascii=False).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))

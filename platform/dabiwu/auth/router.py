@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 
@@ -12,10 +12,12 @@ from dabiwu.auth.schemas import ApiTokenCreate, ApiTokenOut, TokenOut, UserOut
 from dabiwu.auth.service import authenticate, issue_token, revoke_token
 from dabiwu.db.models import ApiToken
 from dabiwu.deps import CurrentUser, SessionDep, SettingsDep
+from dabiwu.errors import DabiwuError
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 BAD_LOGIN = "Wrong username or password. Check both and try again."
+BAD_LOGIN_ZH = "用户名或密码错误，请检查后重试。"
 
 
 @router.post("/token", response_model=TokenOut)
@@ -30,15 +32,17 @@ def sign_in(
     keys = (f"user:{form.username}", f"ip:{client}")
     retry_after = throttle.retry_after(*keys)
     if retry_after:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
+        raise DabiwuError(
             f"Too many failed sign-ins. Wait {retry_after} s and try again.",
-            headers={"Retry-After": str(retry_after)},
+            f"登录失败次数过多，请等待 {retry_after} 秒后再试。",
+            code="too_many_sign_ins", status=429, headers={"Retry-After": str(retry_after)},
+            extra={"retry_after": retry_after},
         )
     user = authenticate(session, username=form.username, password=form.password)
     if user is None:
         throttle.fail(*keys)
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_LOGIN, headers={"WWW-Authenticate": "Bearer"})
+        raise DabiwuError(BAD_LOGIN, BAD_LOGIN_ZH, code="bad_credentials", status=401,
+                          headers={"WWW-Authenticate": "Bearer"})
     throttle.succeed(keys[0])
     token, row = issue_token(
         session,
@@ -78,9 +82,6 @@ def create_api_token(body: ApiTokenCreate, user: CurrentUser, session: SessionDe
 
 @router.delete("/api-tokens/{token_id}", status_code=204)
 def revoke_api_token(token_id: int, user: CurrentUser, session: SessionDep) -> None:
-    try:
-        revoke_token(session, user=user, token_id=token_id)
-    except LookupError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    revoke_token(session, user=user, token_id=token_id)
     record(session, actor=user, action="token.revoke", object_type="api_token", object_id=token_id)
     session.commit()

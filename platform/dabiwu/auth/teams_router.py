@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from dabiwu.auth.teams_service import TeamError, create_team, join_team, leave_team, merge_teams
+from dabiwu.auth.teams_service import create_team, join_team, leave_team, merge_teams
 from dabiwu.deps import SessionDep, TeamUser
 
 router = APIRouter(prefix="/teams", tags=["teams"])
@@ -28,35 +28,28 @@ def _mine(team) -> MyTeam:
     return MyTeam(id=team.id, name=team.name, join_code=team.join_code, captain_id=team.captain_id)
 
 
-def _run(action):
-    try:
-        return action()
-    except TeamError as exc:
-        raise HTTPException(exc.status, exc.message) from exc
-
-
 @router.post("", response_model=MyTeam, status_code=201)
 def create(body: TeamCreate, user: TeamUser, session: SessionDep) -> MyTeam:
-    team = _run(lambda: create_team(session, user=user, name=body.name))
+    team = create_team(session, user=user, name=body.name)
     session.commit()
     return _mine(team)
 
 
 @router.post("/join", response_model=MyTeam)
 def join(body: JoinCode, user: TeamUser, session: SessionDep) -> MyTeam:
-    team = _run(lambda: join_team(session, user=user, code=body.code))
+    team = join_team(session, user=user, code=body.code)
     session.commit()
     return _mine(team)
 
 
 @router.post("/leave", status_code=204)
 def leave(user: TeamUser, session: SessionDep) -> None:
-    _run(lambda: leave_team(session, user=user))
+    leave_team(session, user=user)
     session.commit()
 
 
 @router.post("/merge", response_model=MyTeam)
 def merge(body: JoinCode, user: TeamUser, session: SessionDep) -> MyTeam:
-    team = _run(lambda: merge_teams(session, captain=user, other_code=body.code))
+    team = merge_teams(session, captain=user, other_code=body.code)
     session.commit()
     return _mine(team)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response
 
-from dabiwu.challenges.bundle import BundleError
 from dabiwu.challenges.schemas import BundleLoadOut, BundleOut
-from dabiwu.challenges.service import BundleNotFound, bundle_roots, list_bundles, load_known_bundle
+from dabiwu.challenges.service import bundle_roots, list_bundles, load_known_bundle
 from dabiwu.deps import AdminUser, SessionDep
 from dabiwu.pagination import PageDep
 
@@ -23,15 +22,8 @@ def read_bundles(_: AdminUser, session: SessionDep, page: PageDep, response: Res
 
 @router.post("/{slug}/load", response_model=BundleLoadOut)
 def load_bundle_by_slug(slug: str, request: Request, admin: AdminUser, session: SessionDep) -> BundleLoadOut:
-    try:
-        result = load_known_bundle(session, store=request.app.state.store, roots=bundle_roots(), slug=slug, actor=admin)
-    except BundleNotFound:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            f"The server has no challenge bundle '{slug}'. GET /api/v1/admin/bundles lists the bundles it knows.",
-        ) from None
-    except BundleError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    # BundleNotFound (404) and BundleError (422) answer themselves.
+    result = load_known_bundle(session, store=request.app.state.store, roots=bundle_roots(), slug=slug, actor=admin)
     session.commit()
     dataset = result.dataset
     return BundleLoadOut(slug=result.challenge.slug, version=result.challenge.bundle_version, created=result.created,

@@ -25,18 +25,28 @@ import jsonschema
 import pandas as pd
 import yaml
 
+from dabiwu.errors import DabiwuError
+
 REQUIRED_FILES = ("challenge.yaml", "generate.py", "baseline.py", "README.md")
 SCHEMA_PATH = Path(__file__).with_name("challenge.schema.json")
 SCHEMA_NAME = "platform/dabiwu/challenges/challenge.schema.json"
 PROBE_ROWS, PROBE_SEED = 50, 0
 
 
-class BundleError(ValueError):
-    """A bundle the platform cannot use.  `problems` holds one sentence per problem found."""
+class BundleError(DabiwuError, ValueError):
+    """A bundle the platform cannot use.  `problems` holds one sentence per problem found.
+
+    Over HTTP a 422 `bundle_invalid`; the problems are the organiser's technical English (file paths, schema
+    fields), so the Chinese sentence says what happened and quotes them.
+    """
+
+    status = 422
+    code = "bundle_invalid"
 
     def __init__(self, problems: str | list[str]):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
+        text = "\n".join(self.problems)
+        super().__init__(text, f"赛题包有问题，无法载入，请改正后重试：\n{text}", extra={"problems": self.problems})
 
 
 @dataclass(frozen=True)

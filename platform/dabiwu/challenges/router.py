@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
@@ -10,6 +10,7 @@ from dabiwu.challenges.schemas import ChallengeOut
 from dabiwu.challenges.service import get_challenge
 from dabiwu.db.models import Challenge
 from dabiwu.deps import CurrentUser, DataReader, SessionDep
+from dabiwu.errors import DabiwuError
 from dabiwu.pagination import PageDep, paginate
 
 router = APIRouter(prefix="/challenges", tags=["challenges"])
@@ -18,8 +19,14 @@ router = APIRouter(prefix="/challenges", tags=["challenges"])
 def challenge_or_404(session, slug: str) -> Challenge:
     challenge = get_challenge(session, slug=slug)
     if challenge is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No challenge '{slug}'. GET /api/v1/challenges lists them.")
+        raise DabiwuError(f"No challenge '{slug}'. GET /api/v1/challenges lists them.",
+                          f"没有赛题「{slug}」。GET /api/v1/challenges 列出所有赛题。", code="challenge_not_found", status=404)
     return challenge
+
+
+def _no_data() -> DabiwuError:
+    return DabiwuError("This challenge has no data loaded yet; ask the organiser.", "本赛题尚未载入数据，请联系组织方。",
+                       code="no_dataset", status=409)
 
 
 @router.get("", response_model=list[ChallengeOut])
@@ -55,7 +62,7 @@ def download_train(
     challenge = challenge_or_404(session, slug)
     dataset = challenge.current_dataset
     if dataset is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, "This challenge has no data loaded yet; ask the organiser.")
+        raise _no_data()
     if format == "csv":
         return _stream_blob(request, dataset.train_csv_key, filename=f"{slug}-train.csv", media_type="text/csv; charset=utf-8")
     return _stream_blob(
@@ -68,5 +75,5 @@ def download_starting_kit(slug: str, request: Request, _: DataReader, session: S
     challenge = challenge_or_404(session, slug)
     dataset = challenge.current_dataset
     if dataset is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, "This challenge has no data loaded yet; ask the organiser.")
+        raise _no_data()
     return _stream_blob(request, dataset.starting_kit_key, filename=f"{slug}-starting-kit.zip", media_type="application/zip")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dabiwu.audit.service import record
 from dabiwu.db.models import Challenge, DatasetVersion, User
+from dabiwu.errors import DabiwuError
 from dabiwu.storage import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -172,8 +173,15 @@ def bundled_challenge_paths(root: Path) -> list[Path]:
 BUNDLED_CHALLENGES_ROOT = Path(__file__).resolve().parents[3] / "challenges"
 
 
-class BundleNotFound(LookupError):
-    pass
+class BundleNotFound(DabiwuError, LookupError):
+    status = 404
+    code = "bundle_not_found"
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(
+            f"The server has no challenge bundle '{slug}'. GET /api/v1/admin/bundles lists the bundles it knows.",
+            f"服务器上没有赛题包「{slug}」。GET /api/v1/admin/bundles 列出服务器已知的赛题包。",
+        )
 
 
 def bundle_roots() -> list[Path]:

@@ -4,7 +4,7 @@ import asyncio
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
@@ -16,11 +16,12 @@ from dabiwu.db.models.submissions import TERMINAL_STATUSES
 from dabiwu.executors.base import JobSpec
 from dabiwu.executors.jobs import live_worker_count
 from dabiwu.deps import SessionDep, SubmissionReader, TeamUser
+from dabiwu.errors import DabiwuError
 from dabiwu.pagination import PageDep, paginate
 from dabiwu.submissions import quota
-from dabiwu.submissions.intake import IntakeRefused, accept, limits_of
+from dabiwu.submissions.intake import accept, limits_of, too_large
 from dabiwu.submissions.schemas import FinalSelection, QuotaOut, SubmissionAccepted, SubmissionOut
-from dabiwu.submissions.service import get_readable, readable_submissions, to_out
+from dabiwu.submissions.service import get_readable, readable_submissions, submission_not_found, to_out
 
 router = APIRouter(tags=["submissions"])
 
@@ -43,24 +44,18 @@ def upload_submission(
     declared = int(request.headers.get("content-length") or 0)
     max_bytes = int(limits_of(challenge)["max_model_mb"]) * 1024 * 1024
     if declared > max_bytes + 64 * 1024:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"The upload is larger than this challenge's limit of {max_bytes // (1024 * 1024)} MB.",
-        )
+        raise too_large(max_bytes)
     settings = request.app.state.settings
-    try:
-        accepted = accept(
-            session,
-            store=request.app.state.store,
-            challenge=challenge,
-            user=user,
-            stream=file.file,
-            filename=file.filename or "model",
-            description=description,
-            scratch_root=settings.home_dir / "tmp",
-        )
-    except IntakeRefused as refusal:
-        raise HTTPException(refusal.status, refusal.message, headers={"X-Error-Code": refusal.code}) from refusal
+    accepted = accept(
+        session,
+        store=request.app.state.store,
+        challenge=challenge,
+        user=user,
+        stream=file.file,
+        filename=file.filename or "model",
+        description=description,
+        scratch_root=settings.home_dir / "tmp",
+    )
     # Enqueue only after the commit, so a worker never sees a job whose row is not there yet.
     executor = request.app.state.executor
     if executor is not None:
@@ -105,8 +100,7 @@ def list_submissions(
 def _readable_or_404(session, user, submission_id: str) -> Submission:
     submission = get_readable(session, user=user, submission_id=submission_id)
     if submission is None:
-        # The same answer whether it does not exist or is another team's: ids reveal nothing.
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No submission '{submission_id}' that you can see.")
+        raise submission_not_found(submission_id)
     return submission
 
 
@@ -123,7 +117,8 @@ def select_final(
     submission = _readable_or_404(session, user, submission_id)
     if body.is_final and not submission.is_final:
         if submission.status != "scored":
-            raise HTTPException(status.HTTP_409_CONFLICT, "Only a scored submission can be marked final.")
+            raise DabiwuError("Only a scored submission can be marked final.", "只有已评分的提交才能设为最终提交。",
+                              code="not_scored", status=409)
         allowed = int(limits_of(submission.challenge).get("final_selections", 2))
         marked = session.scalar(
             select(func.count()).select_from(Submission).where(
@@ -133,9 +128,10 @@ def select_final(
             )
         ) or 0
         if marked >= allowed:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
+            raise DabiwuError(
                 f"Your team has already marked {allowed} final submissions: unmark one first.",
+                f"您的队伍已设定 {allowed} 个最终提交：请先取消其中一个。",
+                code="too_many_finals", status=409,
             )
     submission.is_final = body.is_final
     session.commit()
@@ -156,7 +152,7 @@ async def submission_events(submission_id: str, request: Request, user: Submissi
 
     first = await run_in_threadpool(snapshot)
     if first is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No submission '{submission_id}' that you can see.")
+        raise submission_not_found(submission_id)
 
     async def stream():
         last = None

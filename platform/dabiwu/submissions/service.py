@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from dabiwu.challenges.phases import current_phase
 from dabiwu.db.models import Challenge, Job, Score, Submission, User
+from dabiwu.errors import DabiwuError
 from dabiwu.submissions.schemas import SubmissionOut
 
 STAFF_ROLES = ("admin", "judge")
@@ -23,6 +24,12 @@ def readable_submissions(user: User) -> Select:
 
 def get_readable(session: Session, *, user: User, submission_id: str) -> Submission | None:
     return session.scalar(readable_submissions(user).where(Submission.id == submission_id))
+
+
+def submission_not_found(submission_id: str) -> DabiwuError:
+    """The same 404 whether the submission does not exist or is another team's: ids reveal nothing."""
+    return DabiwuError(f"No submission '{submission_id}' that you can see.", f"没有您可查看的提交「{submission_id}」。",
+                       code="submission_not_found", status=404)
 
 
 def latest_score(session: Session, *, submission_id: str) -> Score | None:

@@ -225,3 +225,31 @@ def test_every_router_error_path_has_code_detail_and_chinese(settings, make_user
         assert client.post(f"{challenge}/finalize", headers=admin).status_code == 200
         expect(client.post(f"{challenge}/finalize", headers=admin), 409, "already_finalized")
     assert len(seen) >= 35, sorted(seen)
+
+
+def test_a_failed_submission_carries_its_error_in_chinese_too(client, settings, role_headers, loaded, baseline_archive):
+    from sqlalchemy import select
+
+    from dabiwu.db.models import Job, Submission
+    from dabiwu.db.session import session_scope
+    from dabiwu.scoring.outcome import fail_for_platform
+    from tests.pipeline import upload
+
+    team = role_headers["team"]
+    ids = []
+    for _ in range(2):
+        accepted = upload(client, team, baseline_archive)
+        assert accepted.status_code == 202, accepted.text
+        ids.append(accepted.json()["id"])
+    with session_scope(settings.resolved_database_url) as session:
+        job = session.scalar(select(Job).where(Job.submission_id == ids[0]))
+        fail_for_platform(session, submission_id=ids[0], job_id=job.id, attempt=job.attempt,
+                          message="Scoring failed on the platform's side.", message_zh="评分在平台一侧失败。")
+        # A failure recorded before error_zh existed (revision 0008) still reads in Chinese.
+        old = session.get(Submission, ids[1])
+        old.status, old.error_kind, old.error = "failed", "timeout", "The model was stopped after 300 s."
+    platform = client.get(f"/api/v1/submissions/{ids[0]}", headers=team).json()
+    assert platform["status"] == "failed" and "not of your model" in platform["error"]
+    assert platform["error_zh"].startswith("评分在平台一侧失败。这是平台的问题"), platform["error_zh"]
+    legacy = client.get(f"/api/v1/submissions/{ids[1]}", headers=team).json()
+    assert legacy["error_zh"] == "模型超过了运行时间上限。详情请见英文说明和日志。"

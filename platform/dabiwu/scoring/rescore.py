@@ -24,6 +24,7 @@ def rescore_submission(session: Session, *, store: ObjectStore, submission: Subm
     if latest is None:
         if submission.status in ("failed",) and submission.error_kind == "platform_error":
             submission.status, submission.error, submission.error_kind = "queued", None, None
+            submission.error_zh = None
             session.add(Job(submission_id=submission.id, kind="score", status="queued"))
             session.flush()
             record(session, actor=actor, action="submission.requeue", object_type="submission", object_id=submission.id)

@@ -148,7 +148,7 @@ async def submission_events(submission_id: str, request: Request, user: Submissi
             if submission is None:
                 return None
             out = to_out(session, submission=submission, user=user, workers=_workers(session))
-            return json.loads(out.model_dump_json(include={"id", "status", "error", "error_kind", "public_score", "queue_position", "eta_seconds"}))
+            return json.loads(out.model_dump_json(include={"id", "status", "error", "error_zh", "error_kind", "public_score", "queue_position", "eta_seconds"}))
 
     first = await run_in_threadpool(snapshot)
     if first is None:

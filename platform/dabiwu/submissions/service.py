@@ -32,6 +32,22 @@ def submission_not_found(submission_id: str) -> DabiwuError:
                        code="submission_not_found", status=404)
 
 
+# For failures recorded before error_zh existed (revision 0008): what the kind of failure means, in Chinese.
+_KIND_ZH = {
+    "load_crash": "模型无法加载。", "predict_crash": "模型的 predict 失败。", "timeout": "模型超过了运行时间上限。",
+    "oom": "模型超过了内存上限。", "output_too_large": "模型的输出超过了上限。", "bad_output": "模型的预测结果无法使用。",
+    "platform_error": "评分时平台出现故障，本次提交已退还次数，可以重新提交。",
+}
+
+
+def error_zh(submission: Submission) -> str | None:
+    if not submission.error:
+        return None
+    if submission.error_zh:
+        return submission.error_zh
+    return _KIND_ZH.get(submission.error_kind or "", "评分失败。") + "详情请见英文说明和日志。"
+
+
 def latest_score(session: Session, *, submission_id: str) -> Score | None:
     return session.scalar(
         select(Score).where(Score.submission_id == submission_id).order_by(Score.version.desc()).limit(1)
@@ -81,6 +97,7 @@ def to_out(session: Session, *, submission: Submission, user: User, workers: int
         private_score=score.private_score if (score and show_private) else None,
         metrics=metrics,
         error=submission.error,
+        error_zh=error_zh(submission),
         error_kind=submission.error_kind,
         log_tail=submission.log_tail,
         filename=submission.filename,

@@ -213,7 +213,8 @@ def _document_error_shapes(app: FastAPI) -> None:
             shape["properties"] = {**_ERROR_PROPERTIES, "errors": {**errors, "title": "Errors"},
                                    "message": {"title": "Message", "type": "string",
                                                "description": "The same as detail (its old name)."}}
-            shape["required"] = ["code", "detail", "detail_zh", "errors"]
+            # A service refusal answered 422 (e.g. username_taken) has no `errors`: only the sentence.
+            shape["required"] = ["code", "detail", "detail_zh"]
         components["Error"] = {"title": "Error", "type": "object", "properties": dict(_ERROR_PROPERTIES),
                                "required": ["code", "detail", "detail_zh"], "additionalProperties": True}
         return schema

@@ -253,3 +253,28 @@ def test_a_failed_submission_carries_its_error_in_chinese_too(client, settings, 
     assert platform["error_zh"].startswith("评分在平台一侧失败。这是平台的问题"), platform["error_zh"]
     legacy = client.get(f"/api/v1/submissions/{ids[1]}", headers=team).json()
     assert legacy["error_zh"] == "模型超过了运行时间上限。详情请见英文说明和日志。"
+
+
+def test_errors_of_code_without_its_own_code_still_have_the_shape(app):
+    """A plain HTTPException (code not converted yet, or a library's) and an unexpected exception both answer
+    a code for their status and a Chinese sentence."""
+    from fastapi import HTTPException
+    from fastapi.testclient import TestClient
+
+    def plain():
+        raise HTTPException(409, "Something conflicts.")
+
+    def crash():
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/api/v1/test-plain", plain, methods=["POST"])
+    app.add_api_route("/api/v1/test-crash", crash, methods=["POST"])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        conflict = client.post("/api/v1/test-plain")
+        assert not shape_problems(conflict)
+        assert conflict.status_code == 409 and conflict.json()["code"] == "conflict"
+        assert conflict.json()["detail"] == "Something conflicts."
+        crashed = client.post("/api/v1/test-crash")
+        assert crashed.status_code == 500 and not shape_problems(crashed)
+        assert crashed.json()["code"] == "internal_error" and "X-Request-ID" in crashed.json()["detail_zh"]
+        assert "a bug" not in crashed.text

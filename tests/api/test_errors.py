@@ -278,3 +278,27 @@ def test_errors_of_code_without_its_own_code_still_have_the_shape(app):
         assert crashed.status_code == 500 and not shape_problems(crashed)
         assert crashed.json()["code"] == "internal_error" and "X-Request-ID" in crashed.json()["detail_zh"]
         assert "a bug" not in crashed.text
+
+
+def test_no_router_raises_httpexception_or_translates_errors_by_hand():
+    """Errors are DabiwuErrors raised where the problem is found; routers neither raise FastAPI's HTTPException
+    (no Chinese, no code) nor catch a domain error to re-raise it."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    files = [*root.glob("platform/dabiwu/**/*.py"), *root.glob("models_registry/**/*.py")]
+    offenders = []
+    for path in files:
+        if path.name == "errors.py" and path.parent.name == "dabiwu":
+            continue  # the handler that turns a stray HTTPException into the shape
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == "HTTPException":
+                offenders.append(f"{path.relative_to(root)}:{node.lineno} uses HTTPException")
+            if isinstance(node, ast.ExceptHandler) and path.name.endswith("router.py") and node.type is not None:
+                names = {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)}
+                names |= {n.attr for n in ast.walk(node.type) if isinstance(n, ast.Attribute)}
+                if any(name.endswith(("Error", "Refusal", "Refused", "NotFound")) for name in names):
+                    offenders.append(f"{path.relative_to(root)}:{node.lineno} catches {sorted(names)}")
+    assert not offenders, offenders

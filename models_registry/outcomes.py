@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dabiwu.errors import DabiwuError
 from dabiwu.db.models import Challenge, District, LeadOutcome, RegistryListing, Score, User
 
 DRIFT_MIN_DECIDED = 10
@@ -41,12 +42,19 @@ CSV_HEADERS = {
 REQUIRED_FIELDS = ("lead_id", "version", "outcome")
 
 
-class OutcomeError(ValueError):
+class OutcomeError(DabiwuError, ValueError):
+    """A refused outcome report (a 422 `bad_outcomes`); `column` names the CSV column at fault, if one is."""
+
+    status = 422
+    code = "bad_outcomes"
+
     def __init__(self, message_en: str, message_zh: str, *, column: str | None = None) -> None:
-        super().__init__(message_en)
-        self.message_en = message_en
-        self.message_zh = message_zh
+        super().__init__(message_en, message_zh, extra={"column": column})
         self.column = column
+
+    @property
+    def message_en(self) -> str:
+        return self.detail
 
 
 @dataclass(frozen=True)

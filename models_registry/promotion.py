@@ -21,7 +21,7 @@ import json
 import shutil
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from dabiwu.audit.service import record
 from dabiwu.db.base import utcnow
 from dabiwu.db.models import Challenge, DatasetVersion, RegistryListing, Score, Submission, User
+from dabiwu.errors import DabiwuError
 from dabiwu.scoring.metrics import scale_k
 from dabiwu.storage import ObjectStore
 from dabiwu.submissions.archive import safe_extract
@@ -48,18 +49,27 @@ PROMOTION_LOCK = threading.Lock()
 DEFAULT_GATES = {"min_primary": None, "min_worst_district": None, "min_novelty": 0.02, "max_listed": 5}
 
 
-@dataclass
-class Refusal(Exception):
-    """A promotion or delisting that cannot go ahead; `message_en` says what to do instead."""
+_OLD_CODES = {"submission_not_found": "NOT_FOUND", "registry_version_not_found": "NOT_FOUND"}
 
-    status: int
-    code: str
-    message_en: str
-    message_zh: str
-    gates: dict[str, Any] | None = field(default=None)
 
-    def __str__(self) -> str:
-        return self.message_en
+class Refusal(DabiwuError):
+    """A promotion or delisting that cannot go ahead; `detail` says what to do instead.
+
+    It answers itself: `{"code", "detail", "detail_zh", "error_code", "gates"?}`. `error_code` is the code's old
+    upper-case spelling (REGISTRY_FULL), kept for scripts written against it.
+    """
+
+    def __init__(self, status: int, code: str, message_en: str, message_zh: str,
+                 gates: dict[str, Any] | None = None) -> None:
+        extra: dict[str, Any] = {"error_code": _OLD_CODES.get(code, code.upper())}
+        if gates is not None:
+            extra["gates"] = gates
+        super().__init__(message_en, message_zh, code=code, status=status, extra=extra)
+        self.gates = gates
+
+    @property
+    def message_en(self) -> str:
+        return self.detail
 
 
 @dataclass(frozen=True)
@@ -103,7 +113,7 @@ def check_gates(session: Session, *, store: ObjectStore, challenge: Challenge, s
     candidate = _aligned_scores(store, score.predictions_key, ids)
     if candidate is None:
         raise Refusal(
-            409, "PREDICTIONS_MISSING",
+            409, "predictions_missing",
             "The submission's kept predictions do not cover the hidden test set it was scored on; "
             "rescore it, then promote it again.",
             "该提交保存的预测结果未覆盖其评测所用的隐藏测试集；请重新评分后再上架。",
@@ -158,7 +168,7 @@ def _refuse_on(report: GateReport) -> None:
     full = any(check["name"] == "capacity" for check in failures)
     raise Refusal(
         409 if full else 422,
-        "REGISTRY_FULL" if full else "GATE_FAILED",
+        "registry_full" if full else "gate_failed",
         " ".join(check["message_en"] for check in failures),
         "".join(check["message_zh"] for check in failures),
         gates=report.to_dict(),
@@ -183,7 +193,7 @@ def promote(
 ) -> Promoted:
     submission = session.get(Submission, submission_id)
     if submission is None:
-        raise Refusal(404, "NOT_FOUND", f"No submission {submission_id}.", f"没有编号为 {submission_id} 的提交。")
+        raise Refusal(404, "submission_not_found", f"No submission {submission_id}.", f"没有编号为 {submission_id} 的提交。")
     challenge = session.scalar(select(Challenge).where(Challenge.id == submission.challenge_id).with_for_update())
     reason = (reason or "").strip() or None
     _check_promotable(session, submission=submission, challenge=challenge, reason=reason, override=override)
@@ -247,27 +257,27 @@ def _check_promotable(
 ) -> None:
     if submission.status != "scored" or latest_score(session, submission_id=submission.id) is None:
         raise Refusal(
-            409, "NOT_SCORED",
+            409, "not_scored",
             f"Submission {submission.id} is {submission.status}, not scored: only a scored submission can be promoted.",
             f"提交 {submission.id} 的状态为 {submission.status}，尚未评分：只有已评分的提交才能上架。",
         )
     if submission.disqualified_reason:
         raise Refusal(
-            409, "DISQUALIFIED",
+            409, "disqualified",
             f"Submission {submission.id} was disqualified ({submission.disqualified_reason}); it cannot be promoted.",
             f"提交 {submission.id} 已被取消资格（{submission.disqualified_reason}），不能上架。",
         )
     if challenge.finalized_at is None:
         if not override:
             raise Refusal(
-                409, "NOT_FINALIZED",
+                409, "not_finalized",
                 f"The challenge {challenge.slug} is not finalized yet: finalize it first, or send "
                 '{"override": true, "reason": "..."} to list this model before the final ranking.',
                 f"赛题 {challenge.slug} 尚未定榜：请先定榜，或以 override=true 并填写理由提前上架。",
             )
         if not reason:
             raise Refusal(
-                422, "REASON_REQUIRED",
+                422, "reason_required",
                 "Listing before the challenge is finalized needs a reason: send a non-empty \"reason\".",
                 "定榜前提前上架须填写理由（reason 不能为空）。",
             )
@@ -276,7 +286,7 @@ def _check_promotable(
     )
     if already is not None:
         raise Refusal(
-            409, "ALREADY_LISTED",
+            409, "already_listed",
             f"Submission {submission.id} is already listed as {already.registered_model} version {already.version}.",
             f"提交 {submission.id} 已作为 {already.registered_model} 第 {already.version} 版上架。",
         )
@@ -296,7 +306,7 @@ def _unpack(
         extracted = safe_extract(archive_path=archive, dest=workdir / "extracted", max_files=max_files,
                                  max_total_bytes=max_bytes)
     except IntakeError as exc:
-        raise Refusal(409, "ARCHIVE_UNREADABLE", f"The stored model archive cannot be unpacked: {exc}",
+        raise Refusal(409, "archive_unreadable", f"The stored model archive cannot be unpacked: {exc}",
                       f"无法解开已保存的模型压缩包：{getattr(exc, 'message_zh', None) or exc}") from exc
     archive.unlink()
     staged = workdir / "model"
@@ -397,9 +407,9 @@ def delist(
             select(RegistryListing).where(RegistryListing.challenge_id == challenge.id, RegistryListing.version == version)
         )
     if listing is None:
-        raise Refusal(404, "NOT_FOUND", f"{slug} has no registry version {version}.", f"{slug} 没有第 {version} 版。")
+        raise Refusal(404, "registry_version_not_found", f"{slug} has no registry version {version}.", f"{slug} 没有第 {version} 版。")
     if not listing.listed:
-        raise Refusal(409, "NOT_LISTED", f"{slug} version {version} is already delisted.", f"{slug} 第 {version} 版已下架。")
+        raise Refusal(409, "not_listed", f"{slug} version {version} is already delisted.", f"{slug} 第 {version} 版已下架。")
     listing.listed = False
     listing.delisted_at = utcnow()
     listing.delisted_by = actor.id

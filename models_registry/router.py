@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from dabiwu.challenges.router import challenge_or_404
 from dabiwu.db.models import Score, Submission
 from dabiwu.deps import DistrictUser, JudgeUser, RegistryReader, SessionDep
+from dabiwu.errors import DabiwuError
 from models_registry import outcomes as outcome_service
 from models_registry.mlflow_adapter import CHAMPION, backend_for
-from models_registry.promotion import PROMOTION_LOCK, Refusal, check_gates, delist, latest_score, promote
+from models_registry.promotion import PROMOTION_LOCK, check_gates, delist, latest_score, promote
 from models_registry.pulls import record_pull
 from models_registry.schemas import (
     DelistIn,
@@ -33,36 +34,29 @@ router = APIRouter(tags=["registry"])
 MAX_CSV_BYTES = 10 * 1024 * 1024
 
 
-def _refused(refusal: Refusal) -> JSONResponse:
-    body = {"detail": refusal.message_en, "detail_zh": refusal.message_zh, "error_code": refusal.code}
-    if refusal.gates is not None:
-        body["gates"] = refusal.gates
-    return JSONResponse(body, status_code=refusal.status)
+# Refusal (promotion, delisting) and OutcomeError are DabiwuErrors: they answer themselves, with `error_code`
+# (Refusal) or `column` (OutcomeError) among the extra fields.
 
 
-def _bad_outcomes(error: outcome_service.OutcomeError) -> JSONResponse:
-    return JSONResponse(
-        {"detail": error.message_en, "detail_zh": error.message_zh, "column": error.column},
-        status_code=422,
-    )
+def _no_version(slug: str, version: int) -> DabiwuError:
+    return DabiwuError(f"{slug} has no registry version {version}: see GET /api/v1/registry/models.",
+                       f"{slug} 没有第 {version} 版：请查看 GET /api/v1/registry/models。",
+                       code="registry_version_not_found", status=404)
 
 
 @router.post("/submissions/{submission_id}/promote", response_model=PromoteOut)
 def promote_submission(
     submission_id: str, body: PromoteIn, request: Request, user: JudgeUser, session: SessionDep
-) -> PromoteOut | JSONResponse:
+) -> PromoteOut:
     settings = request.app.state.settings
     backend = backend_for(settings)
     # Held until after the commit: two promotions must not both take the last free place.
     with PROMOTION_LOCK:
-        try:
-            result = promote(
-                session, store=request.app.state.store, backend=backend, submission_id=submission_id, actor=user,
-                reason=body.reason, override=body.override, scratch_root=settings.home_dir / "tmp",
-                max_tree_files=settings.model_tree_max_files, max_tree_bytes=settings.model_tree_max_mb * 1024 * 1024,
-            )
-        except Refusal as refusal:
-            return _refused(refusal)
+        result = promote(
+            session, store=request.app.state.store, backend=backend, submission_id=submission_id, actor=user,
+            reason=body.reason, override=body.override, scratch_root=settings.home_dir / "tmp",
+            max_tree_files=settings.model_tree_max_files, max_tree_bytes=settings.model_tree_max_mb * 1024 * 1024,
+        )
         session.commit()
     listing = result.listing
     return PromoteOut(
@@ -81,26 +75,21 @@ def preview_gates(submission_id: str, request: Request, user: JudgeUser, session
     submission = session.get(Submission, submission_id)
     score: Score | None = latest_score(session, submission_id=submission_id) if submission else None
     if submission is None or score is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No scored submission {submission_id}.")
-    try:
-        report = check_gates(session, store=request.app.state.store, challenge=submission.challenge, score=score)
-    except Refusal as refusal:
-        return _refused(refusal)
+        raise DabiwuError(f"No scored submission {submission_id}.", f"没有已评分的提交 {submission_id}。",
+                          code="submission_not_found", status=404)
+    report = check_gates(session, store=request.app.state.store, challenge=submission.challenge, score=score)
     return JSONResponse(report.to_dict())
 
 
 @router.post("/registry/{slug}/versions/{version}/delist", response_model=DelistOut)
 def delist_version(
     slug: str, version: int, request: Request, user: JudgeUser, session: SessionDep, body: DelistIn | None = None
-) -> DelistOut | JSONResponse:
+) -> DelistOut:
     backend = backend_for(request.app.state.settings)
     with PROMOTION_LOCK:
-        try:
-            listing, champion = delist(
-                session, backend=backend, slug=slug, version=version, actor=user, reason=body.reason if body else None
-            )
-        except Refusal as refusal:
-            return _refused(refusal)
+        listing, champion = delist(
+            session, backend=backend, slug=slug, version=version, actor=user, reason=body.reason if body else None
+        )
         session.commit()
     return DelistOut(registered_model=slug, version=listing.version, listed=listing.listed, champion_version=champion)
 
@@ -114,7 +103,7 @@ def list_registry(user: RegistryReader, session: SessionDep) -> list[RegistryMod
 def read_version(slug: str, version: int, user: RegistryReader, session: SessionDep) -> VersionDetail:
     detail = version_detail(session, slug=slug, version=version)
     if detail is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{slug} has no registry version {version}: see GET /api/v1/registry/models.")
+        raise _no_version(slug, version)
     return detail
 
 
@@ -123,23 +112,16 @@ def report_pull(body: PullIn, user: RegistryReader, session: SessionDep) -> Pull
     """For copies fetched outside /mlflow (pulls through /mlflow are recorded by the server itself)."""
     pull = record_pull(session, user=user, registered_model=body.registered_model, version=body.version, via="client")
     if pull.listing_id is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            f"{body.registered_model} has no registry version {body.version}: see GET /api/v1/registry/models.")
+        raise _no_version(body.registered_model, body.version)
     session.commit()
     return PullOut(id=pull.id, registered_model=pull.registered_model, version=pull.version, pulled_at=pull.pulled_at)
 
 
 @router.post("/registry/{slug}/outcomes", response_model=OutcomesResult)
-def report_outcomes(slug: str, body: list[OutcomeIn], user: DistrictUser, session: SessionDep) -> OutcomesResult | JSONResponse:
+def report_outcomes(slug: str, body: list[OutcomeIn], user: DistrictUser, session: SessionDep) -> OutcomesResult:
     challenge = challenge_or_404(session, slug)
-    try:
-        rows = [
-            outcome_service.normalise_row(line=index, **item.model_dump())
-            for index, item in enumerate(body, start=1)
-        ]
-        counts = outcome_service.upsert_outcomes(session, user=user, challenge=challenge, rows=rows)
-    except outcome_service.OutcomeError as error:
-        return _bad_outcomes(error)
+    rows = [outcome_service.normalise_row(line=index, **item.model_dump()) for index, item in enumerate(body, start=1)]
+    counts = outcome_service.upsert_outcomes(session, user=user, challenge=challenge, rows=rows)
     session.commit()
     return OutcomesResult(**counts)
 
@@ -150,15 +132,13 @@ def upload_outcomes(
     user: DistrictUser,
     session: SessionDep,
     file: Annotated[UploadFile, File(description="CSV with columns lead_id, version, outcome[, note]")],
-) -> OutcomesResult | JSONResponse:
+) -> OutcomesResult:
     challenge = challenge_or_404(session, slug)
     data = file.file.read(MAX_CSV_BYTES + 1)
     if len(data) > MAX_CSV_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "The CSV is larger than 10 MB: split it into smaller files.")
-    try:
-        rows = outcome_service.parse_outcomes_csv(data)
-        counts = outcome_service.upsert_outcomes(session, user=user, challenge=challenge, rows=rows)
-    except outcome_service.OutcomeError as error:
-        return _bad_outcomes(error)
+        raise DabiwuError("The CSV is larger than 10 MB: split it into smaller files.",
+                          "CSV 文件超过 10 MB：请拆分成较小的文件。", code="csv_too_large", status=413)
+    rows = outcome_service.parse_outcomes_csv(data)
+    counts = outcome_service.upsert_outcomes(session, user=user, challenge=challenge, rows=rows)
     session.commit()
     return OutcomesResult(**counts)

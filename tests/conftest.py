@@ -113,7 +113,10 @@ def app(settings):
 def client(app):
     from fastapi.testclient import TestClient
 
+    from tests.error_shape import watch
+
     with TestClient(app) as test_client:
+        watch(test_client)  # every 4xx/5xx answer a test sees must have the one error shape
         yield test_client
 
 

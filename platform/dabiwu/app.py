@@ -132,8 +132,9 @@ def _add_health_routes(app: FastAPI) -> None:
 
         problems = service_problems(app.state.sessionmaker, app.state.store)
         if problems:
-            return JSONResponse({"status": "unavailable", "problems": [p.as_dict() for p in problems]},
-                                status_code=503)
+            return JSONResponse({"status": "unavailable", "problems": [p.as_dict() for p in problems],
+                                 "code": "not_ready", "detail": " ".join(p.detail for p in problems),
+                                 "detail_zh": "".join(p.detail_zh for p in problems)}, status_code=503)
         with app.state.sessionmaker() as session:
             scoring = scoring_readiness(app.state.settings, session, app.state.sandbox_check)
         return JSONResponse({"status": "ready" if scoring.can_score else "degraded", "scoring": scoring.as_dict()})

@@ -47,7 +47,7 @@ class BodyLimits:
         limit = _Limit(upload, is_upload=True) if upload is not None else _Limit(self.default_max_bytes, is_upload=False)
         declared = _content_length(scope)
         if declared is not None and declared > limit.max_bytes:
-            await _refuse(send, 413, limit.too_large(streamed=False))
+            await _refuse(send, 413, *limit.too_large(streamed=False))
             return
         await _Guarded(self, scope, receive, send, limit).run()
 
@@ -56,14 +56,20 @@ class _Limit:
     def __init__(self, max_bytes: int, *, is_upload: bool) -> None:
         self.max_bytes, self.is_upload = max_bytes, is_upload
 
-    def too_large(self, *, streamed: bool) -> str:
+    def too_large(self, *, streamed: bool) -> tuple[str, str, str]:
+        """(code, detail, detail_zh) of the 413."""
         when = "it was cut off there" if streamed else "it was refused before it was read"
+        when_zh = "已在超出处中断" if streamed else "未读取即被拒绝"
         if self.is_upload:
             mb = (self.max_bytes - MULTIPART_SLACK_BYTES) // (1024 * 1024)
-            return (f"The upload is larger than this challenge's limit of {mb} MB, so {when}. "
-                    "Remove training data and caches from the model folder, or use a smaller model.")
+            return ("archive_too_large",
+                    f"The upload is larger than this challenge's limit of {mb} MB, so {when}. "
+                    "Remove training data and caches from the model folder, or use a smaller model.",
+                    f"上传的文件超过本赛题 {mb} MB 的上限，{when_zh}。请从模型文件夹中删除训练数据和缓存，或使用更小的模型。")
         mb = self.max_bytes // (1024 * 1024)
-        return f"The request body is larger than {mb} MB, the limit for this endpoint, so {when}. Send less at a time."
+        return ("body_too_large",
+                f"The request body is larger than {mb} MB, the limit for this endpoint, so {when}. Send less at a time.",
+                f"请求正文超过此接口 {mb} MB 的上限，{when_zh}。请分批发送。")
 
 
 class _Guarded:
@@ -95,11 +101,11 @@ class _Guarded:
             with anyio.fail_after(max(0.0, min(self.limits.idle_s, left))):
                 message = await self._receive()
         except TimeoutError:
-            return await self.refuse(408, _too_slow(self.limits.idle_s, self.limits.deadline_s))
+            return await self.refuse(408, *_too_slow(self.limits.idle_s, self.limits.deadline_s))
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
             if self.received > self.limit.max_bytes:
-                return await self.refuse(413, self.limit.too_large(streamed=True))
+                return await self.refuse(413, *self.limit.too_large(streamed=True))
             self.body_done = not message.get("more_body", False)
         return message
 
@@ -110,10 +116,10 @@ class _Guarded:
             self.response_started = True
         await self._send(message)
 
-    async def refuse(self, status: int, detail: str) -> Message:
+    async def refuse(self, status: int, code: str, detail: str, detail_zh: str) -> Message:
         self.refused = True
         if not self.response_started:
-            await _refuse(self._send, status, detail)
+            await _refuse(self._send, status, code, detail, detail_zh)
         return {"type": "http.disconnect"}
 
 
@@ -154,15 +160,19 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def _too_slow(idle_s: float, deadline_s: float) -> str:
+def _too_slow(idle_s: float, deadline_s: float) -> tuple[str, str, str]:
     return (
+        "request_timeout",
         f"The request body stopped arriving (nothing for {idle_s:g} s, or not complete within {deadline_s:g} s), "
-        "so the server stopped waiting. Check your connection and upload again; `dabiwu submit` shows progress."
+        "so the server stopped waiting. Check your connection and upload again; `dabiwu submit` shows progress.",
+        f"请求正文中断（{idle_s:g} 秒内没有收到数据，或 {deadline_s:g} 秒内未传完），服务器已停止等待。"
+        "请检查网络后重新上传；`dabiwu submit` 会显示上传进度。",
     )
 
 
-async def _refuse(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}, ensure_ascii=False).encode()
+async def _refuse(send: Send, status: int, code: str, detail: str, detail_zh: str) -> None:
+    # The shape of every error answer (dabiwu.errors.DabiwuError), written by hand: this runs outside the app.
+    body = json.dumps({"code": code, "detail": detail, "detail_zh": detail_zh}, ensure_ascii=False).encode()
     await send({
         "type": "http.response.start",
         "status": status,

@@ -27,7 +27,8 @@ from dabiwu.db.models import Submission, User
 from dabiwu.db.session import session_scope
 from dabiwu.settings import Settings
 from dabiwu.storage_access import store_for
-from dabiwu.submissions.intake import IntakeRefused, accept
+from dabiwu.submissions.errors import IntakeError
+from dabiwu.submissions.intake import accept
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def _submit(settings: Settings, *, slug: str, username: str, archive: Path, desc
                 accepted = accept(session, store=store_for(settings), challenge=challenge, user=user, stream=handle,
                                   filename=archive.name, description=description,
                                   scratch_root=settings.home_dir / "tmp")
-        except IntakeRefused as refusal:
+        except IntakeError as refusal:
             log.warning("demo: %s's %s submission refused: %s", username, slug, refusal.message)
             return None
         return accepted.submission.id

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from dabiwu.auth.roles import Role
 from dabiwu.auth.service import Principal, cached_principal, load_principal, resolve_token
 from dabiwu.db.models import User
+from dabiwu.errors import DabiwuError
 from dabiwu.settings import Settings
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -39,21 +40,37 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 SIGN_IN_FIRST = "Sign in first: send `Authorization: Bearer TOKEN` (get one from POST /api/v1/auth/token)."
+SIGN_IN_FIRST_ZH = "请先登录：请求须带 `Authorization: Bearer 令牌`（令牌由 POST /api/v1/auth/token 获取）。"
 BAD_TOKEN = "The token is invalid, expired or revoked: sign in again."
+BAD_TOKEN_ZH = "登录令牌无效、已过期或已被撤销：请重新登录。"
+_UNAUTHORIZED = {"not_signed_in": (SIGN_IN_FIRST, SIGN_IN_FIRST_ZH), "bad_token": (BAD_TOKEN, BAD_TOKEN_ZH)}
+
+# Role names as the Chinese UI shows them.
+ROLE_ZH = {"admin": "管理员", "judge": "评委", "team": "参赛队员", "district": "区县用户"}
 
 
-def _unauthorized(sentence: str) -> HTTPException:
-    return HTTPException(status.HTTP_401_UNAUTHORIZED, sentence, headers={"WWW-Authenticate": "Bearer"})
+def _unauthorized(code: str) -> DabiwuError:
+    detail, detail_zh = _UNAUTHORIZED[code]
+    return DabiwuError(detail, detail_zh, code=code, status=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+def role_refused(*roles: str) -> DabiwuError:
+    """403 for a caller whose role may not use this endpoint."""
+    return DabiwuError(
+        f"This needs one of the roles: {', '.join(roles)}.",
+        f"此操作仅限以下角色：{'、'.join(ROLE_ZH.get(r, r) for r in roles)}。",
+        code="role_not_allowed", status=403, extra={"roles": list(roles)},
+    )
 
 
 def get_current_user(
     session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> User:
     if not token:
-        raise _unauthorized(SIGN_IN_FIRST)
+        raise _unauthorized("not_signed_in")
     user = resolve_token(session, token=token, secret_key=settings.secret_key)
     if user is None:
-        raise _unauthorized(BAD_TOKEN)
+        raise _unauthorized("bad_token")
     return user
 
 
@@ -73,14 +90,14 @@ async def get_principal(request: Request, token: Annotated[str | None, Depends(_
     cached answer costs no query and no thread.  Otherwise the token is checked in a worker thread.
     """
     if not token:
-        raise _unauthorized(SIGN_IN_FIRST)
+        raise _unauthorized("not_signed_in")
     settings = request.app.state.settings
     digest, principal = cached_principal(token=token, secret_key=settings.secret_key,
                                          max_age_s=settings.token_cache_seconds)
     if principal is None:
         principal = await _check_once(request, token, digest)
     if principal is None:
-        raise _unauthorized(BAD_TOKEN)
+        raise _unauthorized("bad_token")
     return principal
 
 
@@ -89,7 +106,7 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 def _principal_reader(principal: CurrentPrincipal) -> Principal:
     if principal.role not in (Role.TEAM, Role.JUDGE, Role.ADMIN):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "This needs one of the roles: team, judge, admin.")
+        raise role_refused(Role.TEAM, Role.JUDGE, Role.ADMIN)
     return principal
 
 
@@ -113,11 +130,9 @@ async def _check_once(request: Request, token: str, digest: str) -> Principal | 
 
 
 def require_roles(*roles: Role):
-    allowed = ", ".join(roles)
-
     def check(user: CurrentUser) -> User:
         if user.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"This needs one of the roles: {allowed}.")
+            raise role_refused(*roles)
         return user
 
     return check
@@ -135,7 +150,8 @@ DistrictUser = Annotated[User, Depends(require_roles(Role.DISTRICT))]
 def require_finalizer(user: CurrentUser) -> User:
     if user.role == Role.ADMIN or (user.role == Role.JUDGE and user.is_head_judge):
         return user
-    raise HTTPException(status.HTTP_403_FORBIDDEN, "Only an admin or the head judge can finalize.")
+    raise DabiwuError("Only an admin or the head judge can finalize.", "只有管理员或首席评委可以定榜。",
+                      code="finalizer_only", status=403)
 
 
 FinalizerUser = Annotated[User, Depends(require_finalizer)]

@@ -108,37 +108,45 @@ class RegistryGuard:
         if not host_allowed(self._hosts, host):
             await _refuse(send, 403, "PERMISSION_DENIED",
                           f"The host {host!r} is not allowed to reach the registry; the operator can add it to "
-                          "DABIWU_MLFLOW_ALLOWED_HOSTS.")
+                          "DABIWU_MLFLOW_ALLOWED_HOSTS.",
+                          f"主机 {host!r} 不能访问模型库；运维人员可以把它加入 DABIWU_MLFLOW_ALLOWED_HOSTS。")
             return
         token = _bearer(headers.get("authorization", ""))
         if not token:
             await _refuse(send, 401, "UNAUTHENTICATED",
                           "Sign in first: set MLFLOW_TRACKING_TOKEN to a dabiwu API token (dabiwu login, or "
-                          "POST /api/v1/auth/api-tokens).")
+                          "POST /api/v1/auth/api-tokens).",
+                          "请先登录：把 MLFLOW_TRACKING_TOKEN 设为 dabiwu 的 API 令牌（dabiwu login，或 "
+                          "POST /api/v1/auth/api-tokens）。")
             return
         caller = await anyio.to_thread.run_sync(self._caller, token)
         if caller is None:
             await _refuse(send, 401, "UNAUTHENTICATED",
-                          "The token is invalid, expired or revoked: create a new one and set MLFLOW_TRACKING_TOKEN.")
+                          "The token is invalid, expired or revoked: create a new one and set MLFLOW_TRACKING_TOKEN.",
+                          "令牌无效、已过期或已被撤销：请新建一个令牌并设置 MLFLOW_TRACKING_TOKEN。")
             return
         path = _relative_path(scope)
         method = scope["method"].upper()
         if path.rstrip("/").endswith("/graphql"):
             # Routed off (issue #14, item 16): a GET made MLflow's handler fail with a 500; nothing of ours uses it.
             await _refuse(send, 404, "ENDPOINT_NOT_FOUND",
-                          "MLflow's GraphQL endpoint is not served here; use the REST API (/mlflow/api/2.0/mlflow/...).")
+                          "MLflow's GraphQL endpoint is not served here; use the REST API (/mlflow/api/2.0/mlflow/...).",
+                          "此处不提供 MLflow 的 GraphQL 接口；请使用 REST 接口（/mlflow/api/2.0/mlflow/...）。")
             return
         route = allowed_route(method, path)
         if route is None:
             await _refuse(send, 403, "PERMISSION_DENIED",
                           f"{method} {path} is not one of the registry's read-only routes: the shared registry is "
                           "read-only over HTTP, and models are added only by promotion in dabiwu (POST "
-                          "/api/v1/submissions/{id}/promote). 共享模型库通过 HTTP 只读：模型只能经 dabiwu 上架加入。")
+                          "/api/v1/submissions/{id}/promote).",
+                          f"{method} {path} 不是共享模型库的只读接口：共享模型库通过 HTTP 只读，模型只能通过 dabiwu 的上架操作加入"
+                          "（POST /api/v1/submissions/{id}/promote）。")
             return
         if caller["role"] not in READ_ROLES:
             await _refuse(send, 403, "PERMISSION_DENIED",
                           f"A {caller['role']} account cannot read the shared registry; it is for district, judge "
-                          "and admin accounts. 共享模型库仅供区县院、评委和管理员账号读取。")
+                          "and admin accounts.",
+                          f"{caller['role']} 账号不能读取共享模型库；它供区县、评委和管理员账号使用。")
             return
         if caller["role"] == "district":
             hidden = await anyio.to_thread.run_sync(self._hidden_from_districts, route[1], path,
@@ -147,7 +155,8 @@ class RegistryGuard:
                 await _refuse(send, 404, "RESOURCE_DOES_NOT_EXIST",
                               f"{hidden} is not listed in the shared registry (it was delisted, or never listed), "
                               "so it is not served to districts; use the champion (models:/NAME@champion) or "
-                              f"another listed version. {hidden} 未在共享模型库上架（已下架或从未上架），不向区县院提供；"
+                              "another listed version.",
+                              f"{hidden} 未在共享模型库上架（已下架或从未上架），不向区县院提供；"
                               "请使用 champion 或其他已上架版本。")
                 return
         inner = await anyio.to_thread.run_sync(self._server)
@@ -280,8 +289,10 @@ def _pull_of(path: str, method: str, query: bytes) -> tuple[str, int] | None:
         return None
 
 
-async def _refuse(send, status: int, code: str, message: str) -> None:
-    body = json.dumps({"error_code": code, "message": message}, ensure_ascii=False).encode()
+async def _refuse(send, status: int, code: str, message: str, message_zh: str) -> None:
+    # MLflow's own error shape (error_code, message), which the stock client prints; detail_zh for people.
+    body = json.dumps({"error_code": code, "message": message, "detail_zh": message_zh},
+                      ensure_ascii=False).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                (b"x-dabiwu-guard", b"refused")]  # told apart from MLflow's own answers (tests, operators)
     if status == 401:

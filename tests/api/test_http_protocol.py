@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 
@@ -18,6 +19,7 @@ def test_connections_accepted_from_a_proto_0_socket_get_tcp_nodelay():
     server = uvicorn.Server(uvicorn.Config(app=app, loop="asyncio", http=NoDelayHttpToolsProtocol, lifespan="off",
                                            log_config=None))
     seen: list[int] = []
+    answers: list[bytes] = []
 
     async def main() -> None:
         listener = socket.socket(family=socket.AF_INET)  # as uvicorn binds for several web workers: proto 0
@@ -33,6 +35,11 @@ def test_connections_accepted_from_a_proto_0_socket_get_tcp_nodelay():
             (protocol,) = server.server_state.connections
             seen.append(protocol.transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
             writer.close()
+            # Not HTTP at all: refused before the app, in the platform's error shape.
+            reader, writer = await asyncio.open_connection(*listener.getsockname())
+            writer.write(b"THIS IS NOT HTTP\r\n\r\n")
+            answers.append(await asyncio.wait_for(reader.read(), 10))
+            writer.close()
         finally:
             server.should_exit = True
             await asyncio.wait_for(serving, 30)
@@ -42,3 +49,7 @@ def test_connections_accepted_from_a_proto_0_socket_get_tcp_nodelay():
     runner.start()
     runner.join(timeout=90)
     assert seen and seen[0] != 0
+    head, _, body = answers[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") and b"content-type: application/json" in head
+    refused = json.loads(body)
+    assert refused["code"] == "bad_http_request" and "HTTP" in refused["detail"] and "请求" in refused["detail_zh"]

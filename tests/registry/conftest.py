@@ -61,7 +61,10 @@ def registry_client(registry_settings):
 
     from dabiwu.app import create_app
 
+    from tests.error_shape import watch
+
     with TestClient(create_app(registry_settings)) as client:
+        watch(client)  # every 4xx/5xx answer outside /mlflow must have the one error shape
         yield client
 
 

@@ -26,6 +26,7 @@ def test_the_guard_lets_districts_read_refuses_writes_and_counts_downloads(regis
 
     anonymous = registry_client.get(ALIAS)
     assert anonymous.status_code == 401 and anonymous.json()["error_code"] == "UNAUTHENTICATED"
+    assert "请先登录" in anonymous.json()["detail_zh"]  # MLflow's shape, plus the sentence in Chinese
     forged = registry_client.get(ALIAS, headers={"Authorization": "Bearer dbw_not-a-token"})
     assert forged.status_code == 401
     team = world.team("Team A")

@@ -20,6 +20,7 @@ def test_promotion_copies_the_files_tags_the_version_and_points_champion(registr
     submission = world.submit("Team A", world.finder())
     early = promote(registry_client, world, submission)
     assert early.status_code == 409 and early.json()["error_code"] == "NOT_FINALIZED", early.text
+    assert early.json()["code"] == "not_finalized"  # lower case like every code; error_code is the old spelling
     no_reason = promote(registry_client, world, submission, override=True)
     assert no_reason.status_code == 422 and no_reason.json()["error_code"] == "REASON_REQUIRED"
 
@@ -96,6 +97,7 @@ def test_a_sixth_listing_is_refused_until_one_is_delisted(registry_client, world
     sixth = promote(registry_client, world, ids[5])
     assert sixth.status_code == 409, sixth.text
     assert sixth.json()["error_code"] == "REGISTRY_FULL" and "delist one first" in sixth.json()["detail"]
+    assert sixth.json()["code"] == "registry_full" and sixth.json()["gates"]
 
     listed = registry_client.get("/api/v1/registry/models", headers=world.headers["judge"]).json()
     model = next(m for m in listed if m["slug"] == SLUG)

@@ -32,6 +32,7 @@ def test_40_gb_allocation_is_oom(hostile, features_path, tmp_path):
     error = _run_expecting_error(model, features_path, tmp_path, Limits(memory_mb=2048, wall_seconds=120))
     assert error.kind == "oom", error.message
     assert "2048 MB" in error.message
+    assert "2048 MB 的内存上限" in error.message_zh  # the team reads it in Chinese too (submissions.error_zh)
     assert "MemoryError" in error.log_tail
 
 

@@ -48,7 +48,7 @@ def test_a_merge_waits_for_the_other_captain_and_is_audited(client, settings, wo
     url = f"/api/v1/teams/merge-requests/{proposal['id']}/accept"
     mine = client.post(url, headers=world.headers["A"])
     assert mine.status_code == 403 and mine.json()["code"] == "not_your_decision" and mine.json()["detail_zh"]
-    assert client.post(url, headers=member_b).json()["code"] == "not_captain"
+    assert client.post(url, headers=member_b).json()["code"] == "captain_only"
     assert client.post(url, headers=world.headers["C"]).status_code == 404
     assert [r["id"] for r in client.get("/api/v1/teams/merge-requests", headers=world.headers["B"]).json()] == [
         proposal["id"]]

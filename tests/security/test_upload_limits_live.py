@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -31,6 +33,8 @@ def test_a_real_server_refuses_oversize_at_once_and_cuts_off_a_stalled_body(sett
         huge.close()
         assert status == 413, body
         assert b"refused before it was read" in body and closed
+        refused = json.loads(body)
+        assert refused["code"] == "archive_too_large" and "未读取即被拒绝" in refused["detail_zh"]
 
         head, tail = multipart_head("b0undary"), multipart_tail("b0undary")
         stalled = open_request(base, UPLOAD, headers=multipart, content_length=len(head) + 100_000 + len(tail))
@@ -39,6 +43,7 @@ def test_a_real_server_refuses_oversize_at_once_and_cuts_off_a_stalled_body(sett
         stalled.close()
         assert status == 408, body
         assert b"stopped arriving" in body and closed
+        assert json.loads(body)["code"] == "request_timeout" and "服务器已停止等待" in json.loads(body)["detail_zh"]
         assert headers.get("x-request-id")
 
         with baseline_archive.open("rb") as handle:

@@ -33,7 +33,7 @@ def _captain_team(session: Session, user: User) -> Team:
     team = session.get(Team, user.team_id) if user.team_id else None
     if team is None or team.captain_id != user.id:
         raise DabiwuError("Only a team captain can propose, accept or decline a merge.",
-                          "只有队长才能发起、接受或拒绝团队合并。", code="not_captain", status=403)
+                          "只有队长才能发起、接受或拒绝团队合并。", code="captain_only", status=403)
     return team
 
 
@@ -111,7 +111,7 @@ def accept_merge(session: Session, *, captain: User, request_id: str, now: datet
     session.refresh(captain)
     if other.captain_id != captain.id or captain.team_id != other.id:
         raise DabiwuError("You are no longer this team's captain, so you cannot accept.",
-                          "你已不再是该团队的队长，不能接受合并。", code="not_captain", status=403)
+                          "你已不再是该团队的队长，不能接受合并。", code="captain_only", status=403)
     if team.captain_id is None or team.captain_id != request.proposed_by:
         raise DabiwuError("The proposing team's captain has changed since the merge was proposed; ask for a new "
                           "proposal.", "发起合并的团队已更换队长；请对方重新发起合并。", code="merge_request_stale",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import select
 
 from dabiwu.audit.service import record
@@ -35,6 +35,7 @@ class SignInForm:
         client_secret: Annotated[str | None, Form(max_length=256)] = None,
     ) -> None:
         self.username, self.password = username, password
+BAD_LOGIN_ZH = "用户名或密码错误，请检查后重试。"
 
 
 @router.post("/token", response_model=TokenOut)
@@ -62,7 +63,8 @@ def sign_in(
     user = authenticate(session, username=form.username, password=form.password)
     if user is None:
         throttle.fail(*keys)
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, BAD_LOGIN, headers={"WWW-Authenticate": "Bearer"})
+        raise DabiwuError(BAD_LOGIN, BAD_LOGIN_ZH, code="bad_credentials", status=401,
+                          headers={"WWW-Authenticate": "Bearer"})
     throttle.succeed(keys[1])
     token, row = issue_token(
         session,
@@ -102,9 +104,6 @@ def create_api_token(body: ApiTokenCreate, user: CurrentUser, session: SessionDe
 
 @router.delete("/api-tokens/{token_id}", status_code=204)
 def revoke_api_token(token_id: int, user: CurrentUser, session: SessionDep) -> None:
-    try:
-        revoke_token(session, user=user, token_id=token_id)
-    except LookupError as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    revoke_token(session, user=user, token_id=token_id)
     record(session, actor=user, action="token.revoke", object_type="api_token", object_id=token_id)
     session.commit()

@@ -16,10 +16,16 @@ from dabiwu.auth.roles import Role
 from dabiwu.auth.tokens import new_token, token_digest
 from dabiwu.db.base import utcnow
 from dabiwu.db.models import ApiToken, District, Team, User
+from dabiwu.errors import DabiwuError
 
 
-class AccountError(ValueError):
-    """A refusal with a sentence that says what to change."""
+class AccountError(DabiwuError, ValueError):
+    """A refusal with a sentence (English and Chinese) that says what to change; a 422 over HTTP."""
+
+    status = 422
+
+    def __init__(self, code: str, detail: str, detail_zh: str) -> None:
+        super().__init__(detail, detail_zh, code=code)
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -44,7 +50,8 @@ def find_district(session: Session, *, ref: str) -> District:
     )
     if district is None:
         known = ", ".join(session.scalars(select(District.name_zh)).all())
-        raise AccountError(f"Unknown district '{ref}'. Use one of: {known}, or add it first.")
+        raise AccountError("unknown_district", f"Unknown district '{ref}'. Use one of: {known}, or add it first.",
+                           f"没有区县「{ref}」。请从以下区县中选择：{known}，或先添加该区县。")
     return district
 
 
@@ -60,17 +67,24 @@ def create_user(
     is_head_judge: bool = False,
 ) -> User:
     if role not in Role.__members__.values():
-        raise AccountError(f"Unknown role '{role}'. Use one of: admin, judge, team, district.")
+        raise AccountError("unknown_role", f"Unknown role '{role}'. Use one of: admin, judge, team, district.",
+                           f"没有角色「{role}」。请使用 admin（管理员）、judge（评委）、team（参赛队员）或 district（区县用户）。")
     if len(password) < 8:
-        raise AccountError("The password is too short: use at least 8 characters.")
+        raise AccountError("password_too_short", "The password is too short: use at least 8 characters.",
+                           "密码太短：请至少使用 8 个字符。")
     if session.scalar(select(User).where(User.username == username)) is not None:
-        raise AccountError(f"The username '{username}' is taken: choose another.")
+        raise AccountError("username_taken", f"The username '{username}' is taken: choose another.",
+                           f"用户名「{username}」已被占用：请换一个。")
     if role == Role.TEAM and not team:
-        raise AccountError("A team user needs a team: pass --team NAME (it is created if new).")
+        raise AccountError("team_required", "A team user needs a team: pass --team NAME (it is created if new).",
+                           "参赛队员账号必须属于一个队伍：请填写队伍名称（不存在时会新建）。")
     if role == Role.DISTRICT and not district:
-        raise AccountError("A district user needs a district: pass --district NAME.")
+        raise AccountError("district_required", "A district user needs a district: pass --district NAME.",
+                           "区县用户账号必须指定区县：请填写区县。")
     if is_head_judge and role != Role.JUDGE:
-        raise AccountError(f"Only a judge can be head judge, not a {role} user: drop the head-judge flag or use --role judge.")
+        raise AccountError("head_judge_not_judge",
+                           f"Only a judge can be head judge, not a {role} user: drop the head-judge flag or use --role judge.",
+                           "只有评委才能担任首席评委：请取消首席评委选项，或把角色设为评委。")
     user = User(
         username=username,
         display_name=display_name or username,
@@ -201,7 +215,8 @@ def load_principal(session: Session, *, token: str, secret_key: str) -> Principa
 def revoke_token(session: Session, *, user: User, token_id: int) -> None:
     row = session.get(ApiToken, token_id)
     if row is None or (row.user_id != user.id and user.role != Role.ADMIN):
-        raise LookupError(f"No API token {token_id} of yours.")
+        raise DabiwuError(f"No API token {token_id} of yours.", f"您没有编号为 {token_id} 的 API 令牌。",
+                          code="token_not_found", status=404)
     row.revoked_at = utcnow()
     session.flush()
     token_cache.forget(row.token_hash)

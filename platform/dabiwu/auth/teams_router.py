@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from dabiwu.auth.merges import accept_merge, decline_merge, propose_merge, visible_requests
-from dabiwu.auth.teams_service import TeamError, UnknownJoinCode, create_team, join_team, leave_team
+from dabiwu.auth.teams_service import UnknownJoinCode, create_team, join_team, leave_team
 from dabiwu.db.models import Team
 from dabiwu.deps import SessionDep, TeamUser
 from dabiwu.errors import DabiwuError
@@ -43,23 +43,16 @@ def _mine(team) -> MyTeam:
     return MyTeam(id=team.id, name=team.name, join_code=team.join_code, captain_id=team.captain_id)
 
 
-def _run(action):
-    try:
-        return action()
-    except TeamError as exc:
-        raise HTTPException(exc.status, exc.message) from exc
-
-
 @router.post("", response_model=MyTeam, status_code=201)
 def create(body: TeamCreate, user: TeamUser, session: SessionDep) -> MyTeam:
-    team = _run(lambda: create_team(session, user=user, name=body.name))
+    team = create_team(session, user=user, name=body.name)
     session.commit()
     return _mine(team)
 
 
 @router.post("/join", response_model=MyTeam)
 def join(body: JoinCode, request: Request, user: TeamUser, session: SessionDep) -> MyTeam:
-    team = _with_code(request, user, lambda: _run(lambda: join_team(session, user=user, code=body.code)))
+    team = _with_code(request, user, lambda: join_team(session, user=user, code=body.code))
     session.commit()
     return _mine(team)
 
@@ -83,7 +76,7 @@ def _with_code(request: Request, user, action):
 
 @router.post("/leave", status_code=204)
 def leave(user: TeamUser, session: SessionDep) -> None:
-    _run(lambda: leave_team(session, user=user))
+    leave_team(session, user=user)
     session.commit()
 
 

@@ -14,10 +14,11 @@ from dabiwu.db.models import Challenge, Submission, Team, User
 from dabiwu.errors import DabiwuError
 
 
-class TeamError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+class TeamError(DabiwuError):
+    """A team action that cannot go ahead: status, code, and the sentence in English and Chinese."""
+
+    def __init__(self, status: int, code: str, detail: str, detail_zh: str) -> None:
+        super().__init__(detail, detail_zh, code=code, status=status)
 
 
 class UnknownJoinCode(DabiwuError):
@@ -42,9 +43,11 @@ def team_size_limit(session: Session) -> int:
 
 def create_team(session: Session, *, user: User, name: str) -> Team:
     if user.team_id is not None:
-        raise TeamError(409, "You are already in a team: leave it before creating another.")
+        raise TeamError(409, "already_in_team", "You are already in a team: leave it before creating another.",
+                        "您已在一个队伍中：请先退出，再创建新队伍。")
     if session.scalar(select(Team).where(Team.name == name)) is not None:
-        raise TeamError(409, f"The team name '{name}' is taken: choose another.")
+        raise TeamError(409, "team_name_taken", f"The team name '{name}' is taken: choose another.",
+                        f"队伍名称「{name}」已被占用：请换一个。")
     team = Team(name=name, join_code=new_join_code(), captain_id=user.id)
     session.add(team)
     session.flush()
@@ -61,7 +64,8 @@ def new_join_code() -> str:
 
 def join_team(session: Session, *, user: User, code: str) -> Team:
     if user.team_id is not None:
-        raise TeamError(409, "You are already in a team: leave it before joining another.")
+        raise TeamError(409, "already_in_team", "You are already in a team: leave it before joining another.",
+                        "您已在一个队伍中：请先退出，再加入其他队伍。")
     team = session.scalar(select(Team).where(Team.join_code == code))
     if team is None:
         raise UnknownJoinCode()
@@ -77,21 +81,25 @@ def join_team(session: Session, *, user: User, code: str) -> Team:
     session.refresh(user)
     if joined != 1:
         if user.team_id is not None:
-            raise TeamError(409, "You are already in a team: leave it before joining another.")
-        raise TeamError(409, f"The team is full ({limit} members is the limit).")
+            raise TeamError(409, "already_in_team", "You are already in a team: leave it before joining another.",
+                            "您已在一个队伍中：请先退出再加入其他队伍。")
+        raise TeamError(409, "team_full", f"The team is full ({limit} members is the limit).",
+                        f"该队伍已满（上限 {limit} 人）。")
     record(session, actor=user, action="team.join", object_type="team", object_id=team.id)
     return team
 
 
 def leave_team(session: Session, *, user: User) -> None:
     if user.team_id is None:
-        raise TeamError(409, "You are not in a team.")
+        raise TeamError(409, "not_in_team", "You are not in a team.", "您不在任何队伍中。")
     team = session.get(Team, user.team_id)
     has_submissions = session.scalar(
         select(func.count()).select_from(Submission).where(Submission.user_id == user.id)
     )
     if has_submissions:
-        raise TeamError(409, "You made submissions for this team, so you cannot leave it (they stay with the team).")
+        raise TeamError(409, "has_submissions",
+                        "You made submissions for this team, so you cannot leave it (they stay with the team).",
+                        "您已为该队伍提交过模型，因此不能退出（这些提交归队伍所有）。")
     user.team_id = None
     if team.captain_id == user.id:
         successor = session.scalar(select(User).where(User.team_id == team.id, User.id != user.id).order_by(User.id))
@@ -107,7 +115,8 @@ def merge_teams(session: Session, *, team: Team, other: Team, now: datetime) -> 
     members = session.scalar(select(func.count()).select_from(User).where(User.team_id.in_([team.id, other.id]))) or 0
     limit = team_size_limit(session)
     if members > limit:
-        raise TeamError(409, f"Together the teams have {members} members; the limit is {limit}.")
+        raise TeamError(409, "team_full", f"Together the teams have {members} members; the limit is {limit}.",
+                        f"两队合计 {members} 人，超过上限 {limit} 人。")
     for challenge in session.scalars(select(Challenge)):
         _check_merge_rule(session, challenge=challenge, team_ids=[team.id, other.id], now=now)
         _check_finals(session, challenge=challenge, team_ids=[team.id, other.id])
@@ -133,15 +142,18 @@ def _check_merge_rule(session: Session, *, challenge: Challenge, team_ids: list[
     phases = challenge.spec.get("phases") or {}
     deadline = phases.get("merger_deadline")
     if deadline and now >= parse_instant(deadline):
-        raise TeamError(409, f"The merger deadline of '{challenge.slug}' has passed.")
+        raise TeamError(409, "merger_deadline_passed", f"The merger deadline of '{challenge.slug}' has passed.",
+                        f"赛题「{challenge.slug}」的合并截止时间已过。")
     opened = parse_instant(phases["open"]) if phases.get("open") else now
     days = max(1, (now - opened).days + 1)
     allowed = int((challenge.spec.get("limits") or {}).get("daily_submissions", 5)) * days
     if count > allowed:
         raise TeamError(
-            409,
+            409, "too_many_submissions_to_merge",
             f"Together the teams made {count} submissions to '{challenge.slug}', more than one team could have made "
             f"({allowed} = daily limit x {days} days), so they cannot merge.",
+            f"两队在赛题「{challenge.slug}」共提交 {count} 次，超过一个队伍最多可提交的次数"
+            f"（{allowed} = 每日上限 × {days} 天），因此不能合并。",
         )
 
 
@@ -151,5 +163,8 @@ def _check_finals(session: Session, *, challenge: Challenge, team_ids: list[int]
     marked = session.scalar(select(func.count()).select_from(Submission).where(
         Submission.challenge_id == challenge.id, Submission.team_id.in_(team_ids), Submission.is_final.is_(True))) or 0
     if marked > allowed:
-        raise TeamError(409, f"Together the teams marked {marked} final submissions for '{challenge.slug}', more than "
-                             f"the {allowed} one team may: unmark some first.")
+        raise TeamError(409, "too_many_finals_to_merge",
+                        f"Together the teams marked {marked} final submissions for '{challenge.slug}', more than "
+                        f"the {allowed} one team may: unmark some first.",
+                        f"两队在赛题「{challenge.slug}」共标记了 {marked} 个最终提交，超过一个队伍允许的 {allowed} 个："
+                        "请先取消部分标记。")

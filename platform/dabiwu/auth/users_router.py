@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Response
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dabiwu.audit.service import record
 from dabiwu.auth.schemas import DistrictCreate, DistrictOut, TeamOut, UserCreate, UserOut
-from dabiwu.auth.service import AccountError, create_user
+from dabiwu.auth.service import create_user
 from dabiwu.db.models import District, Team, User
-from dabiwu.deps import AdminUser, CurrentUser, SessionDep
+from dabiwu.deps import AdminUser, CurrentUser, SessionDep, role_refused
+from dabiwu.errors import DabiwuError
 from dabiwu.pagination import PageDep, paginate
 
 router = APIRouter(tags=["accounts"])
@@ -23,10 +24,7 @@ def list_users(_: AdminUser, session: SessionDep, page: PageDep, response: Respo
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def add_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User:
-    try:
-        user = create_user(session, **body.model_dump())
-    except AccountError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    user = create_user(session, **body.model_dump())
     record(session, actor=admin, action="user.create", object_type="user", object_id=user.id,
            detail={"username": user.username, "role": user.role, "is_head_judge": user.is_head_judge})
     session.commit()
@@ -40,7 +38,7 @@ def list_teams(user: CurrentUser, session: SessionDep, page: PageDep, response: 
         # A team member sees only their own team; everyone else with access sees all.
         query = query.where(Team.id == user.team_id)
     elif user.role == "district":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "This needs one of the roles: admin, judge, team.")
+        raise role_refused("admin", "judge", "team")
     teams = paginate(session, query, page, response)
     return [TeamOut(id=t.id, name=t.name, captain_id=t.captain_id, members=[m.username for m in t.members]) for t in teams]
 
@@ -53,7 +51,8 @@ def list_districts(_: CurrentUser, session: SessionDep, page: PageDep, response:
 @router.post("/districts", response_model=DistrictOut, status_code=201)
 def add_district(body: DistrictCreate, admin: AdminUser, session: SessionDep) -> District:
     if session.scalar(select(District).where(District.code == body.code)) is not None:
-        raise HTTPException(status.HTTP_409_CONFLICT, f"District code '{body.code}' exists: choose another code.")
+        raise DabiwuError(f"District code '{body.code}' exists: choose another code.",
+                          f"区县代码「{body.code}」已存在：请换一个代码。", code="district_code_taken", status=409)
     district = District(**body.model_dump())
     session.add(district)
     session.flush()

@@ -8,9 +8,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from dabiwu.challenges.dryrun import check_bundle
 from dabiwu.challenges.schemas import BundleCheckOut, BundleLoadOut, BundleOut
-from dabiwu.challenges.service import BundleNotFound, bundle_roots, find_bundle, get_challenge, list_bundles, load_known_bundle
+from dabiwu.challenges.service import bundle_roots, find_bundle, list_bundles, load_known_bundle
 from dabiwu.deps import AdminUser, SessionDep
-from dabiwu.errors import DabiwuError
 from dabiwu.pagination import PageDep
 
 router = APIRouter(prefix="/admin/bundles", tags=["challenges"])
@@ -25,29 +24,12 @@ def read_bundles(request: Request, _: AdminUser, session: SessionDep, page: Page
     return rows[start : start + page.page_size]
 
 
-def _not_found(session, slug: str) -> DabiwuError:
-    if get_challenge(session, slug=slug) is not None:
-        return DabiwuError(
-            f"The challenge '{slug}' is loaded, but its bundle folder is not under DABIWU_BUNDLE_PATHS, so it cannot be "
-            "reloaded from here. Add the folder that holds it to DABIWU_BUNDLE_PATHS, or run `dabiwu challenges load PATH`.",
-            f"赛题 '{slug}' 已加载，但它的挑战包文件夹不在 DABIWU_BUNDLE_PATHS 中，无法在此重新加载。"
-            "请把包含它的文件夹加入 DABIWU_BUNDLE_PATHS，或运行 `dabiwu challenges load PATH`。",
-            code="bundle_folder_elsewhere", status=404)
-    return DabiwuError(
-        f"The server has no challenge bundle '{slug}'. GET /api/v1/admin/bundles lists the bundles it knows.",
-        f"服务器上没有挑战包 '{slug}'。GET /api/v1/admin/bundles 列出服务器已知的挑战包。",
-        code="bundle_not_found", status=404)
-
-
 @router.post("/{slug}/load", response_model=BundleLoadOut)
 def load_bundle_by_slug(slug: str, request: Request, admin: AdminUser, session: SessionDep,
                         draft: bool = False) -> BundleLoadOut:
     """Load (idempotent per version). `draft=true`: a new challenge stays hidden from teams until published."""
-    try:
-        result = load_known_bundle(session, store=request.app.state.store, roots=bundle_roots(request.app.state.settings),
-                                   slug=slug, actor=admin, draft=draft)
-    except BundleNotFound:
-        raise _not_found(session, slug) from None
+    result = load_known_bundle(session, store=request.app.state.store, roots=bundle_roots(request.app.state.settings),
+                               slug=slug, actor=admin, draft=draft)
     session.commit()
     dataset = result.dataset
     return BundleLoadOut(slug=result.challenge.slug, version=result.challenge.bundle_version, created=result.created,
@@ -60,10 +42,7 @@ async def check_bundle_by_slug(slug: str, request: Request, _: AdminUser, sessio
                                baseline: bool = True) -> BundleCheckOut:
     """Dry run: every check of a load and the data summary (with the baseline's headroom); stores nothing.
     A bundle with problems is a 200 with `ok: false` and the sentences: the check itself succeeded."""
-    try:
-        path = find_bundle(roots=bundle_roots(request.app.state.settings), slug=slug)
-    except BundleNotFound:
-        raise _not_found(session, slug) from None
+    path = find_bundle(roots=bundle_roots(request.app.state.settings), slug=slug, session=session)
     report = await run_in_threadpool(check_bundle, path, baseline=baseline)
     prefix = str(path.parent) + "/"
     return BundleCheckOut(slug=report.slug, ok=report.ok, summary=report.summary,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from dabiwu.challenges.lifecycle import move, visible_statement, visible_to
@@ -10,6 +10,7 @@ from dabiwu.challenges.schemas import ChallengeMoveOut, ChallengeOut, WithdrawIn
 from dabiwu.challenges.service import get_challenge
 from dabiwu.db.models import Challenge
 from dabiwu.deps import AdminUser, CurrentUser, DataReader, SessionDep
+from dabiwu.errors import DabiwuError
 from dabiwu.pagination import PageDep, paginate
 
 router = APIRouter(prefix="/challenges", tags=["challenges"])
@@ -19,8 +20,14 @@ def challenge_or_404(session, slug: str, viewer=None) -> Challenge:
     """The challenge, or a 404 sentence; with `viewer`, a draft or withdrawn one is a 404 to teams and districts."""
     challenge = get_challenge(session, slug=slug)
     if challenge is None or (viewer is not None and not visible_to(viewer, challenge)):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No challenge '{slug}'. GET /api/v1/challenges lists them.")
+        raise DabiwuError(f"No challenge '{slug}'. GET /api/v1/challenges lists them.",
+                          f"没有赛题「{slug}」。GET /api/v1/challenges 列出所有赛题。", code="challenge_not_found", status=404)
     return challenge
+
+
+def _no_data() -> DabiwuError:
+    return DabiwuError("This challenge has no data loaded yet; ask the organiser.", "本赛题尚未载入数据，请联系组织方。",
+                       code="no_dataset", status=409)
 
 
 @router.get("", response_model=list[ChallengeOut])
@@ -73,7 +80,7 @@ def download_train(
     challenge = challenge_or_404(session, slug, user)
     dataset = challenge.current_dataset
     if dataset is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, "This challenge has no data loaded yet; ask the organiser.")
+        raise _no_data()
     if format == "csv":
         return _stream_blob(request, dataset.train_csv_key, filename=f"{slug}-train.csv", media_type="text/csv; charset=utf-8")
     return _stream_blob(
@@ -86,5 +93,5 @@ def download_starting_kit(slug: str, request: Request, user: DataReader, session
     challenge = challenge_or_404(session, slug, user)
     dataset = challenge.current_dataset
     if dataset is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, "This challenge has no data loaded yet; ask the organiser.")
+        raise _no_data()
     return _stream_blob(request, dataset.starting_kit_key, filename=f"{slug}-starting-kit.zip", media_type="application/zip")

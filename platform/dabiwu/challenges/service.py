@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from dabiwu.audit.service import record
 from dabiwu.challenges.dataset import PreparedData, prepare_data
 from dabiwu.db.models import Challenge, DatasetVersion, User
+from dabiwu.errors import DabiwuError
 from dabiwu.storage import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -165,8 +166,15 @@ def bundled_challenge_paths(root: Path) -> list[Path]:
 BUNDLED_CHALLENGES_ROOT = Path(__file__).resolve().parents[3] / "challenges"
 
 
-class BundleNotFound(LookupError):
-    pass
+class BundleNotFound(DabiwuError, LookupError):
+    status = 404
+    code = "bundle_not_found"
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(
+            f"The server has no challenge bundle '{slug}'. GET /api/v1/admin/bundles lists the bundles it knows.",
+            f"服务器上没有赛题包「{slug}」。GET /api/v1/admin/bundles 列出服务器已知的赛题包。",
+        )
 
 
 def bundle_roots(settings=None) -> list[Path]:
@@ -226,11 +234,20 @@ def list_bundles(session: Session, *, roots: list[Path]) -> list[dict]:
     return rows
 
 
-def find_bundle(*, roots: list[Path], slug: str) -> Path:
+def find_bundle(*, roots: list[Path], slug: str, session: Session | None = None) -> Path:
+    """The bundle folder of `slug` under `roots`.  Not there: BundleNotFound, or, when `session` shows the challenge
+    loaded from a folder elsewhere, an error that says how to reach that folder."""
     for root in roots:
         for path in bundled_challenge_paths(root):
             if _bundle_header(path)["slug"] == slug:
                 return path
+    if session is not None and get_challenge(session, slug=slug) is not None:
+        raise DabiwuError(
+            f"The challenge '{slug}' is loaded, but its bundle folder is not under DABIWU_BUNDLE_PATHS, so it cannot be "
+            "reloaded from here. Add the folder that holds it to DABIWU_BUNDLE_PATHS, or run `dabiwu challenges load PATH`.",
+            f"赛题 '{slug}' 已加载，但它的挑战包文件夹不在 DABIWU_BUNDLE_PATHS 中，无法在此重新加载。"
+            "请把包含它的文件夹加入 DABIWU_BUNDLE_PATHS，或运行 `dabiwu challenges load PATH`。",
+            code="bundle_folder_elsewhere", status=404)
     raise BundleNotFound(slug)
 
 
@@ -240,7 +257,7 @@ def load_known_bundle(
     """Load (or reload) a bundle the server knows, as `dabiwu challenges load` does; idempotent per version."""
     from dabiwu.challenges.bundle import BundleError
 
-    path = find_bundle(roots=roots, slug=slug)
+    path = find_bundle(roots=roots, slug=slug, session=session)
     try:
         result = load_challenge(session, store=store, path=path, actor=actor, draft=draft)
     except BundleError as exc:

@@ -25,6 +25,7 @@ def reap(session: Session, *, max_attempts: int) -> list[str]:
                 job_id=job.id,
                 attempt=job.attempt,
                 message=f"The scoring worker stopped responding {job.attempt} times.",
+                message_zh=f"评分进程 {job.attempt} 次失去响应。",
             )
             session.commit()
             continue

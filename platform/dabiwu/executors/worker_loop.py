@@ -70,7 +70,8 @@ def _platform_fault(*, settings: Settings, sessionmaker, claim: Claim, exc: Exce
                 release_for_retry(session, claim=claim, error=message)
                 return "retry"
             fail_for_platform(session, submission_id=claim.submission_id, job_id=claim.job_id,
-                              attempt=claim.attempt, message="Scoring failed on the platform's side.")
+                              attempt=claim.attempt, message="Scoring failed on the platform's side.",
+                              message_zh="评分在平台一侧失败。")
             session.commit()
             return "failed"
     except Exception:

@@ -1,30 +1,24 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from sqlalchemy import select
 
 from dabiwu.challenges.router import challenge_or_404
 from dabiwu.db.models import Review, Submission, User
 from dabiwu.deps import CurrentUser, FinalizerUser, JudgeUser, SessionDep
+from dabiwu.errors import DabiwuError
 from dabiwu.judging.schemas import DisqualifyIn, FinalizeOut, ReviewIn, ReviewOut
-from dabiwu.judging.service import JudgingError, disqualify, final_ranking, finalize, save_review
-from dabiwu.submissions.service import private_visible
+from dabiwu.judging.service import disqualify, final_ranking, finalize, save_review
+from dabiwu.submissions.service import private_visible, submission_not_found
 
 router = APIRouter(tags=["judging"])
-
-
-def _raise(exc: JudgingError):
-    raise HTTPException(exc.status, exc.message) from exc
 
 
 @router.post("/challenges/{slug}/reviews", response_model=ReviewOut)
 def submit_review(slug: str, body: ReviewIn, judge: JudgeUser, session: SessionDep) -> ReviewOut:
     challenge = challenge_or_404(session, slug)
-    try:
-        review = save_review(session, challenge=challenge, judge=judge, team_id=body.team_id,
-                             scores=body.scores, comment=body.comment)
-    except JudgingError as exc:
-        _raise(exc)
+    review = save_review(session, challenge=challenge, judge=judge, team_id=body.team_id,
+                         scores=body.scores, comment=body.comment)
     session.commit()
     return ReviewOut(id=review.id, team_id=review.team_id, judge=judge.username, scores=review.scores,
                      comment=review.comment, updated_at=review.updated_at)
@@ -44,7 +38,8 @@ def list_reviews(slug: str, _: JudgeUser, session: SessionDep) -> list[ReviewOut
 def read_final_ranking(slug: str, user: CurrentUser, session: SessionDep) -> list[dict]:
     challenge = challenge_or_404(session, slug)
     if not private_visible(user, challenge):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "The final ranking is shown to judges, and to everyone after finalize.")
+        raise DabiwuError("The final ranking is shown to judges, and to everyone after finalize.",
+                          "最终排名仅对评委可见，定榜后对所有人公开。", code="not_visible_yet", status=403)
     return final_ranking(session, challenge=challenge)
 
 
@@ -52,21 +47,15 @@ def read_final_ranking(slug: str, user: CurrentUser, session: SessionDep) -> lis
 def disqualify_submission(submission_id: str, body: DisqualifyIn, judge: JudgeUser, session: SessionDep) -> None:
     submission = session.get(Submission, submission_id)
     if submission is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No submission '{submission_id}'.")
-    try:
-        disqualify(session, submission=submission, judge=judge, reason=body.reason)
-    except JudgingError as exc:
-        _raise(exc)
+        raise submission_not_found(submission_id)
+    disqualify(session, submission=submission, judge=judge, reason=body.reason)
     session.commit()
 
 
 @router.post("/challenges/{slug}/finalize", response_model=FinalizeOut)
 def finalize_challenge(slug: str, judge: FinalizerUser, session: SessionDep) -> FinalizeOut:
     challenge = challenge_or_404(session, slug)
-    try:
-        snapshots = finalize(session, challenge=challenge, actor=judge)
-    except JudgingError as exc:
-        _raise(exc)
+    snapshots = finalize(session, challenge=challenge, actor=judge)
     session.commit()
     return FinalizeOut(
         challenge=slug, finalized_at=challenge.finalized_at, content_hash=snapshots["private"].content_hash,

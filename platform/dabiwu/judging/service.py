@@ -12,34 +12,55 @@ from sqlalchemy.orm import Session
 from dabiwu.audit.service import record
 from dabiwu.db.base import utcnow
 from dabiwu.db.models import BoardSnapshot, Challenge, Review, Submission, User
+from dabiwu.errors import DabiwuError
 from dabiwu.judging.blend import blend
 from dabiwu.leaderboards.service import compute_board, get_snapshot
 
 
-class JudgingError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+class JudgingError(DabiwuError):
+    """A review, disqualification or finalize that cannot go ahead, in English and Chinese."""
+
+    def __init__(self, status: int, code: str, detail: str, detail_zh: str, **extra) -> None:
+        super().__init__(detail, detail_zh, code=code, status=status, extra=extra or None)
+
+
+def _names(rubric: dict, keys: list[str]) -> tuple[str, str]:
+    """Rubric criteria as people read them: (English titles, Chinese titles), not their raw keys."""
+    def one(key: str, lang: str) -> str:
+        title = (rubric.get(key) or {}).get(lang)
+        return f"{title} ({key})" if lang == "en" and title else f"{title}（{key}）" if title else key
+    return ", ".join(one(k, "en") for k in keys), "、".join(one(k, "zh") for k in keys)
 
 
 def save_review(
     session: Session, *, challenge: Challenge, judge: User, team_id: int, scores: dict, comment: str
 ) -> Review:
     if judge.team_id == team_id:
-        raise JudgingError(403, "Conflict of interest: you belong to this team, so you cannot review it.")
+        raise JudgingError(403, "conflict_of_interest",
+                           "Conflict of interest: you belong to this team, so you cannot review it.",
+                           "利益冲突：您属于该队伍，不能为其评分。")
     rubric = {item["key"]: item for item in challenge.spec.get("rubric") or []}
     unknown = sorted(set(scores) - set(rubric))
     if unknown:
-        raise JudgingError(422, f"Unknown rubric criteria {unknown}; use: {sorted(rubric)}.")
+        raise JudgingError(422, "unknown_criteria", f"Unknown rubric criteria {', '.join(unknown)}; use: "
+                           f"{', '.join(sorted(rubric))}.",
+                           f"评分细则中没有这些项：{'、'.join(unknown)}；可用的项：{_names(rubric, sorted(rubric))[1]}。",
+                           criteria=unknown)
     missing = sorted(set(rubric) - set(scores))
     if missing:
-        raise JudgingError(422, f"Score every criterion; missing: {missing}.")
+        en, zh = _names(rubric, missing)
+        raise JudgingError(422, "missing_criteria", f"Score every criterion; missing: {en}.",
+                           f"请为每一项评分；缺少：{zh}。", criteria=missing)
     bad = [k for k, v in scores.items() if not (0 <= float(v) <= 10)]
     if bad:
-        raise JudgingError(422, f"Rubric scores are 0 to 10; out of range: {bad}.")
+        en, zh = _names(rubric, bad)
+        raise JudgingError(422, "score_out_of_range", f"Rubric scores are 0 to 10; out of range: {en}.",
+                           f"评分须在 0 到 10 之间；超出范围的项：{zh}。", criteria=bad)
     finalists = {row["team_id"] for row in compute_board(session, challenge=challenge, split="private")}
     if team_id not in finalists:
-        raise JudgingError(404, "This team has no scored final submission in this challenge, so it is not a finalist.")
+        raise JudgingError(404, "not_a_finalist",
+                           "This team has no scored final submission in this challenge, so it is not a finalist.",
+                           "该队伍在本赛题中没有已评分的最终提交，因此不在决赛名单中。")
     review = session.scalar(
         select(Review).where(Review.challenge_id == challenge.id, Review.team_id == team_id, Review.judge_id == judge.id)
     )
@@ -72,7 +93,9 @@ def final_ranking(session: Session, *, challenge: Challenge) -> list[dict]:
 
 def disqualify(session: Session, *, submission: Submission, judge: User, reason: str) -> None:
     if judge.team_id == submission.team_id:
-        raise JudgingError(403, "Conflict of interest: you belong to this team, so you cannot disqualify it.")
+        raise JudgingError(403, "conflict_of_interest",
+                           "Conflict of interest: you belong to this team, so you cannot disqualify it.",
+                           "利益冲突：您属于该队伍，不能取消其资格。")
     submission.disqualified_reason = reason
     record(session, actor=judge, action="submission.disqualify", object_type="submission",
            object_id=submission.id, detail={"reason": reason, "team_id": submission.team_id})
@@ -86,7 +109,8 @@ def content_hash(rows: list[dict]) -> str:
 
 def finalize(session: Session, *, challenge: Challenge, actor: User) -> dict[str, BoardSnapshot]:
     if challenge.finalized_at is not None:
-        raise JudgingError(409, "This challenge is already finalized; its boards are frozen.")
+        raise JudgingError(409, "already_finalized", "This challenge is already finalized; its boards are frozen.",
+                           "本赛题已定榜，榜单已冻结。")
     boards = {
         "public": compute_board(session, challenge=challenge, split="public"),
         "private": compute_board(session, challenge=challenge, split="private"),

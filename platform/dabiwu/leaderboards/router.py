@@ -6,13 +6,14 @@ import io
 import logging
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from dabiwu.auth.service import Principal
 from dabiwu.challenges.lifecycle import visible_to
 from dabiwu.challenges.router import challenge_or_404
 from dabiwu.deps import CurrentPrincipal, CurrentUser, SessionDep
+from dabiwu.errors import DabiwuError
 from dabiwu.leaderboards.schemas import BoardRow, ShakeUpRow
 from dabiwu.leaderboards.service import (
     best_score_history, board_page, current_board, database_key, page_from_memory, remember_challenge, shake_up,
@@ -42,13 +43,18 @@ async def read_leaderboard(
     worker thread with a session.
     """
     if page < 1:
-        raise HTTPException(422, f"page must be 1 or more (it is 1-based); got {page}.")
+        raise DabiwuError(f"page must be 1 or more (it is 1-based); got {page}.",
+                          f"页码 page 必须大于等于 1（从 1 开始计数），收到的是 {page}。", code="bad_page", status=422)
     if page_size is None and page != 1:
-        raise HTTPException(422, f"page {page} needs a page_size, e.g. ?page={page}&page_size={BOARD_PAGE_SIZE}; "
-                                 "without page_size the answer is the whole board.")
+        raise DabiwuError(f"page {page} needs a page_size, e.g. ?page={page}&page_size={BOARD_PAGE_SIZE}; "
+                          "without page_size the answer is the whole board.",
+                          f"第 {page} 页需要同时给出每页条数 page_size，例如 ?page={page}&page_size={BOARD_PAGE_SIZE}；"
+                          "不给 page_size 时返回整个榜单。", code="bad_page", status=422)
     if page_size is not None and not 1 <= page_size <= BOARD_MAX_PAGE_SIZE:
-        raise HTTPException(422, f"page_size must be between 1 and {BOARD_MAX_PAGE_SIZE}; got {page_size}. "
-                                 "Page through a larger board, or download leaderboard.csv for all of it.")
+        raise DabiwuError(f"page_size must be between 1 and {BOARD_MAX_PAGE_SIZE}; got {page_size}. "
+                          "Page through a larger board, or download leaderboard.csv for all of it.",
+                          f"每页条数 page_size 必须在 1 到 {BOARD_MAX_PAGE_SIZE} 之间，收到的是 {page_size}。"
+                          "请分页查看较大的榜单，或下载 leaderboard.csv 获取全部内容。", code="bad_page_size", status=422)
     settings = request.app.state.settings
     db_url = database_key(request.app.state.sessionmaker.kw["bind"])
     hit = page_from_memory(db_url, slug=slug, split=split, page=page, page_size=page_size,
@@ -66,11 +72,13 @@ async def read_leaderboard(
 
 def _check_private(principal: Principal, challenge, split: str) -> None:
     if not visible_to(principal, challenge):  # a draft or withdrawn challenge: as if it did not exist
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No challenge '{challenge.slug}'. GET /api/v1/challenges lists them.")
+        raise DabiwuError(f"No challenge '{challenge.slug}'. GET /api/v1/challenges lists them.",
+                          f"没有赛题「{challenge.slug}」。GET /api/v1/challenges 列出所有赛题。", code="challenge_not_found",
+                          status=404)
     if split == "private" and not private_visible(principal, challenge):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
+        raise DabiwuError(
             "The private leaderboard is shown to judges during the contest and to everyone after it is finalized.",
+            "私榜在比赛期间仅对评委可见，定榜后对所有人公开。", code="not_visible_yet", status=403,
         )
 
 
@@ -118,7 +126,8 @@ def _read_board(request: Request, slug: str, principal: Principal, split: str, p
 def read_shake_up(slug: str, user: CurrentUser, session: SessionDep) -> list[dict]:
     challenge = challenge_or_404(session, slug, user)
     if not private_visible(user, challenge):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "The shake-up is shown after the contest is finalized.")
+        raise DabiwuError("The shake-up is shown after the contest is finalized.", "公私榜名次变化在定榜后公开。",
+                          code="not_visible_yet", status=403)
     public = current_board(session, challenge=challenge, split="public")
     private = current_board(session, challenge=challenge, split="private")
     return shake_up(public, private)
@@ -135,7 +144,8 @@ def export_leaderboard(
 ) -> Response:
     challenge = challenge_or_404(session, slug, user)
     if split == "private" and not private_visible(user, challenge):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "The private board is exported by judges, or by anyone after finalize.")
+        raise DabiwuError("The private board is exported by judges, or by anyone after finalize.",
+                          "私榜只能由评委导出，定榜后所有人都可导出。", code="not_visible_yet", status=403)
     rows = current_board(session, challenge=challenge, split=split)
     out = io.StringIO()
     columns = ["rank", "team", "submission_id", "score", "ci_low", "ci_high", "tied_with_leader", "submissions", "last_submission_at"]

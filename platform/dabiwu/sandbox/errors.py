@@ -15,10 +15,11 @@ class SandboxError(Exception):
     the team should change.
     """
 
-    def __init__(self, *, kind: SandboxErrorKind, message: str, log_tail: str = "") -> None:
+    def __init__(self, *, kind: SandboxErrorKind, message: str, log_tail: str = "", message_zh: str = "") -> None:
         super().__init__(message)
         self.kind: SandboxErrorKind = kind
         self.message = message
+        self.message_zh = message_zh  # the same sentence in Chinese, for the team (empty: none was written)
         self.log_tail = log_tail
 
     def __repr__(self) -> str:

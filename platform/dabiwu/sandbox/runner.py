@@ -349,7 +349,9 @@ def run(*, model_dir: Path, features_path: Path, out_dir: Path, limits: Limits, 
     out_dir = Path(out_dir)
     if not (model_dir / "MLmodel").is_file():
         raise SandboxError(kind="load_crash", message=f"{model_dir.name} is not an MLflow model folder (no MLmodel "
-                           "file at its top); upload the folder that `mlflow.pyfunc.save_model` wrote.")
+                           "file at its top); upload the folder that `mlflow.pyfunc.save_model` wrote.",
+                           message_zh=f"{model_dir.name} 不是 MLflow 模型文件夹（顶层没有 MLmodel 文件）；请上传 "
+                           "`mlflow.pyfunc.save_model` 写出的文件夹。")
     try:
         features_fd = os.open(features_path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError as exc:

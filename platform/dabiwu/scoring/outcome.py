@@ -29,12 +29,15 @@ def record_score(session: Session, *, claim: Claim, score: Score) -> bool:
     submission.status = "scored"
     submission.scored_at = utcnow()
     submission.error = None
+    submission.error_zh = None
     submission.error_kind = None
     session.commit()
     return True
 
 
-def record_model_failure(session: Session, *, claim: Claim, kind: str, message: str, log_tail: str) -> bool:
+def record_model_failure(
+    session: Session, *, claim: Claim, kind: str, message: str, log_tail: str, message_zh: str | None = None
+) -> bool:
     """The model's fault (crash, timeout, memory, bad output): terminal, and it counts against quota."""
     if not still_owned(session, claim=claim):
         session.rollback()
@@ -44,12 +47,15 @@ def record_model_failure(session: Session, *, claim: Claim, kind: str, message: 
         submission.status = "failed"
     submission.error_kind = kind
     submission.error = message
+    submission.error_zh = message_zh or None
     submission.log_tail = log_tail[-20000:] if log_tail else None
     session.commit()
     return True
 
 
-def fail_for_platform(session: Session, *, submission_id: str, job_id: str, attempt: int, message: str) -> None:
+def fail_for_platform(
+    session: Session, *, submission_id: str, job_id: str, attempt: int, message: str, message_zh: str | None = None
+) -> None:
     """After the last retry of a platform fault: fail, refund the quota, and say it was not the team's fault."""
     session.execute(
         update(Job).where(Job.id == job_id, Job.attempt == attempt)
@@ -64,6 +70,10 @@ def fail_for_platform(session: Session, *, submission_id: str, job_id: str, atte
     submission.error = (
         f"{message} This was a fault of the platform, not of your model: the submission was refunded "
         "and you may submit it again. If it repeats, tell the organisers."
+    )
+    submission.error_zh = (
+        f"{message_zh or '评分时平台出现故障。'}这是平台的问题，不是您的模型的问题：本次提交已退还次数，"
+        "您可以重新提交。如果反复出现，请告知组织方。"
     )
     if submission.counts_against_quota:
         submission.counts_against_quota = False

@@ -37,6 +37,7 @@ def rescore_submission(session: Session, *, store: ObjectStore, submission: Subm
             submission.status, submission.error, submission.error_kind = "queued", None, None
             # A retry runs on the challenge's data as it is now, not on a dataset version since replaced.
             submission.dataset_id = submission.challenge.current_dataset_id or submission.dataset_id
+            submission.error_zh = None
             session.add(Job(submission_id=submission.id, kind="score", status="queued"))
             session.flush()
             record(session, actor=actor, action="submission.requeue", object_type="submission", object_id=submission.id,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from dabiwu.challenges.router import challenge_or_404
 from dabiwu.db.models import Submission
 from dabiwu.deps import AdminUser, SessionDep
 from dabiwu.scoring.rescore import rescore_submission
+from dabiwu.submissions.service import submission_not_found
 
 router = APIRouter(tags=["scoring"])
 
@@ -23,7 +24,7 @@ def rescore_one(submission_id: str, request: Request, admin: AdminUser, session:
     challenge's current dataset version (after a fixed bundle was reloaded)."""
     submission = session.get(Submission, submission_id)
     if submission is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No submission '{submission_id}'.")
+        raise submission_not_found(submission_id)
     outcome = rescore_submission(session, store=request.app.state.store, submission=submission, actor=admin,
                                  to_current_dataset=dataset == "current")
     session.commit()

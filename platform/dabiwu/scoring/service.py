@@ -93,12 +93,14 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
                 raise PlatformFault(exc.message) from exc
             with sessionmaker() as session:
                 return "failed" if record_model_failure(
-                    session, claim=claim, kind=exc.kind, message=exc.message, log_tail=exc.log_tail
+                    session, claim=claim, kind=exc.kind, message=exc.message, message_zh=exc.message_zh,
+                    log_tail=exc.log_tail,
                 ) else "lost"
         except BadOutput as exc:
             with sessionmaker() as session:
                 return "failed" if record_model_failure(
-                    session, claim=claim, kind="bad_output", message=str(exc), log_tail=result.log_tail
+                    session, claim=claim, kind="bad_output", message=str(exc), message_zh=exc.message_zh,
+                    log_tail=result.log_tail,
                 ) else "lost"
         score = _score(store=store, context=context, scores=scores, workdir=workdir, features_path=features_path)
         score.job_id = claim.job_id

@@ -59,6 +59,18 @@ HOW_TO_PACK = (
     "pack the folder that mlflow's save_model wrote, e.g. `tar czf model.tar.gz -C <parent> <model_folder>` "
     "or `cd <model_folder> && zip -r ../model.zip .`"
 )
+HOW_TO_PACK_ZH = (
+    "请打包 mlflow 的 save_model 写出的文件夹，例如 `tar czf model.tar.gz -C <上级目录> <模型文件夹>` "
+    "或 `cd <模型文件夹> && zip -r ../model.zip .`"
+)
+_WHY_ZH = {
+    "has an empty or malformed target": "的目标为空或格式有误",
+    "points to an absolute path": "指向绝对路径",
+    "points outside the model folder": "指向模型文件夹之外",
+    "is a hard link to something that is not a file earlier in the archive": "是硬链接，但指向的不是压缩包中前面出现的文件",
+    "resolves outside the model folder": "解析后位于模型文件夹之外",
+}
+_KIND_ZH = {"character device": "字符设备", "block device": "块设备", "FIFO": "命名管道（FIFO）", "socket": "套接字"}
 
 
 def safe_extract(
@@ -111,6 +123,7 @@ def _not_an_archive(detail: str) -> IntakeError:
         "not_an_archive",
         f"The upload is not a model archive ({detail}). Upload a .zip or .tar.gz of your MLflow model folder: "
         f"{HOW_TO_PACK}.",
+        f"上传的文件不是模型压缩包（{detail}）。请上传 MLflow 模型文件夹的 .zip 或 .tar.gz：{HOW_TO_PACK_ZH}。",
     )
 
 
@@ -118,6 +131,7 @@ def _corrupt(detail: str) -> IntakeError:
     return IntakeError(
         "corrupt_archive",
         f"The archive is damaged or truncated ({detail}). Pack the model folder again and re-upload it: {HOW_TO_PACK}.",
+        f"压缩包已损坏或不完整（{detail}）。请重新打包模型文件夹后再上传：{HOW_TO_PACK_ZH}。",
     )
 
 
@@ -153,6 +167,7 @@ class _Tree:
                 "invalid_name",
                 f"The archive member {raw.split(chr(0))[0]!r}... has a NUL character in its name; rename it and "
                 "pack the model folder again.",
+                f"压缩包中的文件 {raw.split(chr(0))[0]!r}... 的名称含有 NUL 字符：请重命名后重新打包模型文件夹。",
             )
         name = raw.replace("\\", "/")
         if name.startswith("/") or _DRIVE.match(name):
@@ -160,6 +175,7 @@ class _Tree:
                 "absolute_path",
                 f"The archive member {raw!r} has an absolute path. Archive paths must be relative to the model "
                 f"folder: {HOW_TO_PACK}.",
+                f"压缩包中的文件 {raw!r} 使用了绝对路径。压缩包内的路径必须相对于模型文件夹：{HOW_TO_PACK_ZH}。",
             )
         parts = tuple(p for p in name.split("/") if p not in ("", "."))
         if ".." in parts:
@@ -167,12 +183,15 @@ class _Tree:
                 "path_traversal",
                 f"The archive member {raw!r} climbs out of the archive with '..'. Archive paths must stay inside "
                 f"the model folder: {HOW_TO_PACK}.",
+                f"压缩包中的文件 {raw!r} 用 '..' 跳出了压缩包。压缩包内的路径必须留在模型文件夹之内：{HOW_TO_PACK_ZH}。",
             )
         if len(name.encode()) > MAX_NAME_BYTES or any(len(p.encode()) > MAX_COMPONENT_BYTES for p in parts):
             raise IntakeError(
                 "path_too_long",
                 f"The archive member {raw[:100]!r}... has a path longer than {MAX_NAME_BYTES} bytes (or a name "
                 f"longer than {MAX_COMPONENT_BYTES}); shorten it and pack the model folder again.",
+                f"压缩包中的文件 {raw[:100]!r}... 的路径超过 {MAX_NAME_BYTES} 字节（或某一级名称超过 "
+                f"{MAX_COMPONENT_BYTES} 字节）：请缩短后重新打包模型文件夹。",
             )
         if not parts or parts[0] in SKIPPED_TOP_LEVEL:
             return None
@@ -268,6 +287,8 @@ def _too_many_files(limit: int) -> IntakeError:
         f"The archive has more than {limit} entries. A model folder needs only MLmodel, the model file(s), the "
         "environment files and your code: remove data, caches (__pycache__, .git, .ipynb_checkpoints) and "
         "virtual environments from it, then pack it again.",
+        f"压缩包中的条目超过 {limit} 个。模型文件夹只需要 MLmodel、模型文件、环境文件和您的代码：请删除其中的数据、"
+        "缓存（__pycache__、.git、.ipynb_checkpoints）和虚拟环境，然后重新打包。",
     )
 
 
@@ -276,6 +297,8 @@ def _too_large(limit: int, name: str) -> IntakeError:
         "too_large_expanded",
         f"The archive expands to more than {limit // (1024 * 1024)} MB (reached at {name!r}). Remove training data "
         "and caches from the model folder, or use a smaller model, then pack it again.",
+        f"压缩包解压后超过 {limit // (1024 * 1024)} MB（在 {name!r} 处超出）。请从模型文件夹中删除训练数据和缓存，"
+        "或使用更小的模型，然后重新打包。",
     )
 
 
@@ -284,6 +307,7 @@ def _conflict(name: str) -> IntakeError:
         "duplicate_entry",
         f"The archive has two entries for {name!r} (or a file where a folder is needed). Pack the model folder "
         f"again from a clean copy: {HOW_TO_PACK}.",
+        f"压缩包中 {name!r} 出现了两次（或在需要文件夹的位置放了文件）。请从一份干净的副本重新打包模型文件夹：{HOW_TO_PACK_ZH}。",
     )
 
 
@@ -292,6 +316,8 @@ def _escaping(name: str, target: str, why: str) -> IntakeError:
         "escaping_link",
         f"The archive member {name!r} is a link that {why} ({target!r}). Links must stay inside the model folder: "
         "replace the link with the file it points to (e.g. `tar czhf`, or `zip -r` without -y) and pack it again.",
+        f"压缩包中的 {name!r} 是链接，{_WHY_ZH.get(why, why)}（{target!r}）。链接必须留在模型文件夹之内："
+        "请用它指向的文件替换该链接（例如 `tar czhf`，或不带 -y 的 `zip -r`）后重新打包。",
     )
 
 
@@ -319,6 +345,7 @@ def _special(name: str, kind: str) -> IntakeError:
         "special_file",
         f"The archive member {name!r} is a {kind}, not a regular file or folder. Remove it from the model folder "
         "and pack it again.",
+        f"压缩包中的 {name!r} 是{_KIND_ZH.get(kind, kind)}，不是普通文件或文件夹。请从模型文件夹中删除它后重新打包。",
     )
 
 
@@ -341,6 +368,8 @@ def _extract_zip(path: Path, tree: _Tree) -> None:
                     "encrypted_zip",
                     f"The zip member {info.filename!r} is password-protected. The platform cannot open encrypted "
                     "archives: zip the model folder again without a password (no -e / -P).",
+                    f"压缩包中的文件 {info.filename!r} 设置了密码。平台无法打开加密的压缩包：请不设密码重新压缩模型文件夹"
+                    "（不要用 -e / -P）。",
                 )
             if info.compress_type not in _ZIP_METHODS:
                 raise IntakeError(
@@ -348,6 +377,8 @@ def _extract_zip(path: Path, tree: _Tree) -> None:
                     f"The zip member {info.filename!r} uses compression method {info.compress_type}, which the "
                     "platform cannot read. Zip the model folder with standard deflate (`zip -r`), or upload a "
                     ".tar.gz instead.",
+                    f"压缩包中的文件 {info.filename!r} 使用了平台无法读取的压缩方式 {info.compress_type}。请用标准 deflate "
+                    "压缩（`zip -r`），或改为上传 .tar.gz。",
                 )
             tree.parts(info.filename)
             tree.declare(info.file_size, info.filename)
@@ -381,6 +412,7 @@ def _extract_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, tree: _Tree)
             "unsupported_compression",
             f"The zip member {info.filename!r} cannot be decompressed here ({e}). Zip the model folder with standard "
             "deflate (`zip -r`), or upload a .tar.gz instead.",
+            f"压缩包中的文件 {info.filename!r} 无法在此解压（{e}）。请用标准 deflate 压缩（`zip -r`），或改为上传 .tar.gz。",
         ) from e
 
 
@@ -501,12 +533,16 @@ def _model_root(root: Path) -> Path:
             "missing_mlmodel",
             f"The archive's MLmodel file is at {where!r}, too deep: it must be at the top of the archive or in a "
             f"single top-level folder. Pack the model folder itself: {HOW_TO_PACK}.",
+            f"压缩包中的 MLmodel 文件位于 {where!r}，层级太深：它必须位于压缩包顶层，或唯一的顶层文件夹中。"
+            f"请直接打包模型文件夹本身：{HOW_TO_PACK_ZH}。",
         )
     found = ", ".join(p.name for p in entries[:8]) or "nothing"
     raise IntakeError(
         "missing_mlmodel",
         f"The archive has no MLmodel file (top level holds: {found}). Upload the folder written by mlflow's "
         f"save_model (e.g. mlflow.sklearn.save_model(model, 'model')), which contains MLmodel: {HOW_TO_PACK}.",
+        f"压缩包中没有 MLmodel 文件（顶层内容：{found}）。请上传 mlflow 的 save_model 写出的、含有 MLmodel 的文件夹"
+        f"（例如 mlflow.sklearn.save_model(model, 'model')）：{HOW_TO_PACK_ZH}。",
     )
 
 

@@ -1,9 +1,12 @@
 """The error intake raises when it refuses a model archive or an MLflow model.
 
-`code` is a stable snake_case string that scripts and the UI may match on; `message` is a sentence
-for the team that says what was wrong and how to fix it. Codes in use:
+`code` is a stable snake_case string that scripts and the UI may match on; `message` (= `detail`) is a sentence
+for the team that says what was wrong and how to fix it, and `message_zh` (= `detail_zh`) the same in Chinese.
+An IntakeError is a DabiwuError: raised during an upload it answers itself (413 for the size codes, 422 for the
+others, or the status it was given), with the code also in the `X-Error-Code` header. Codes in use:
 
-archive.py     not_an_archive, corrupt_archive, unsupported_compression, encrypted_zip, absolute_path,
+intake.py      challenge_not_open, no_team, no_dataset, quota_exhausted, archive_too_large, empty_upload
+archive.py     not_an_archive, corrupt_archive, unsupported_compression, encrypted_zip, invalid_name, absolute_path,
                path_traversal, path_too_long, escaping_link, special_file, duplicate_entry,
                too_many_files, too_large_expanded, missing_mlmodel, link_to_folder, link_loop
 safe_yaml.py   invalid_mlmodel (MLmodel), invalid_yaml (other YAML files)
@@ -14,33 +17,25 @@ validation.py  invalid_mlmodel, missing_pyfunc, unknown_loader_module, missing_m
 
 from __future__ import annotations
 
+from dabiwu.errors import DabiwuError
 
-class IntakeError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+SIZE_CODES = ("too_large_expanded", "model_too_large", "too_many_files", "archive_too_large")
+
+
+class IntakeError(DabiwuError):
+    def __init__(self, code: str, message: str, message_zh: str, *, status: int | None = None) -> None:
+        super().__init__(message, message_zh, code=code, status=status or (413 if code in SIZE_CODES else 422),
+                         headers={"X-Error-Code": code})
 
     def __str__(self) -> str:
-        return self.message
+        return self.detail
 
     def __repr__(self) -> str:
-        return f"IntakeError({self.code!r}, {self.message!r})"
+        return f"IntakeError({self.code!r}, {self.detail!r})"
 
     def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        return {"code": self.code, "message": self.detail, "message_zh": self.detail_zh}
 
 
-from dabiwu.errors import DabiwuError  # noqa: E402 - kept below IntakeError, which older callers import alone
-
-
-class BilingualIntakeError(IntakeError, DabiwuError):
-    """An intake refusal in English and Chinese: caught as an IntakeError where intake errors are
-    (promotion, tests), and answered by the DabiwuError handler as `{"code", "detail", "detail_zh"}`."""
-
-    status = 422
-
-    def __init__(self, code: str, message: str, message_zh: str, *, status: int | None = None) -> None:
-        DabiwuError.__init__(self, message, message_zh, code=code, status=status, headers={"X-Error-Code": code})
-        self.message = message
-        self.message_zh = message_zh
+# Every intake refusal is bilingual now; the name the link and YAML checks were written with stays.
+BilingualIntakeError = IntakeError

@@ -73,7 +73,7 @@ def stream_state(session, submission: Submission, *, workers: int) -> dict:
     """What a stream sends: the same values GET /submissions/{id} shows for these fields, whoever asks."""
     score = latest_score(session, submission_id=submission.id)
     position, eta = queue_estimate(session, submission=submission, workers=workers)
-    return {"id": submission.id, "status": submission.status, "error": submission.error,
+    return {"id": submission.id, "status": submission.status, "error": submission.error, "error_zh": submission.error_zh,
             "error_kind": submission.error_kind, "public_score": score.public_score if score else None,
             "queue_position": position, "eta_seconds": eta}
 

@@ -24,7 +24,6 @@ from dabiwu.db.models import Challenge, Job, Submission, User
 from dabiwu.storage import ObjectStore
 from dabiwu.submissions import quota
 from dabiwu.submissions.archive import safe_extract
-from dabiwu.errors import DabiwuError
 from dabiwu.submissions.errors import IntakeError
 from dabiwu.submissions.validation import bounded_model_info, validate_model_dir
 
@@ -33,12 +32,7 @@ log = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
 
 
-class IntakeRefused(Exception):
-    """A refusal that the router turns into a 4xx: `status`, a stable `code` and a sentence."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+PHASE_ZH = {"upcoming": "尚未开始", "closed": "已截止", "finalized": "已定榜", "open": "进行中"}
 
 
 @dataclass(frozen=True)
@@ -54,23 +48,44 @@ def limits_of(challenge: Challenge) -> dict:
 
 def check_can_submit(session: Session, *, challenge: Challenge, user: User, day: str) -> None:
     if challenge.status != "published":
-        raise IntakeRefused(409, "challenge_not_published", f"The challenge is {challenge.status}: submissions are taken only while it is published.")
+        status_zh = {"draft": "草稿", "withdrawn": "已撤回"}.get(challenge.status, challenge.status)
+        raise IntakeError("challenge_not_published",
+                          f"The challenge is {challenge.status}: submissions are taken only while it is published.",
+                          f"赛题状态为{status_zh}：只有已发布的赛题才接受提交。", status=409)
     phase = current_phase(challenge.spec, finalized_at=challenge.finalized_at)
     if phase != "open":
-        raise IntakeRefused(409, "challenge_not_open", f"The challenge is {phase}: submissions are taken only while it is open.")
+        raise IntakeError("challenge_not_open",
+                          f"The challenge is {phase}: submissions are taken only while it is open.",
+                          f"赛题{PHASE_ZH.get(phase, phase)}：只有在赛题进行期间才能提交。", status=409)
     if user.team_id is None:
-        raise IntakeRefused(403, "no_team", "You are not in a team: join or create a team before submitting.")
+        raise IntakeError("no_team", "You are not in a team: join or create a team before submitting.",
+                          "您还不在任何队伍中：请先加入或创建队伍，再提交。", status=403)
     if challenge.current_dataset_id is None:
-        raise IntakeRefused(409, "no_dataset", "This challenge has no test data loaded yet; ask the organiser.")
+        raise IntakeError("no_dataset", "This challenge has no test data loaded yet; ask the organiser.",
+                          "本赛题尚未载入测试数据，请联系组织方。", status=409)
     limit = int(limits_of(challenge)["daily_submissions"])
     if quota.used_today(session, team_id=user.team_id, challenge_id=challenge.id, day=day) >= limit:
-        raise IntakeRefused(429, "quota_exhausted", _quota_message(limit))
+        raise quota_exhausted(limit)
 
 
-def _quota_message(limit: int) -> str:
-    return (
+def quota_exhausted(limit: int) -> IntakeError:
+    return IntakeError(
+        "quota_exhausted",
         f"Your team has used all {limit} submissions for today (Asia/Shanghai day). "
-        "Try again after midnight Beijing time; failures caused by the platform are refunded."
+        "Try again after midnight Beijing time; failures caused by the platform are refunded.",
+        f"您的队伍今天（北京时间）的 {limit} 次提交已用完。请在北京时间零点后再试；因平台故障失败的提交会退还次数。",
+        status=429,
+    )
+
+
+def too_large(max_bytes: int) -> IntakeError:
+    mb = max_bytes // (1024 * 1024)
+    return IntakeError(
+        "archive_too_large",
+        f"The upload is larger than this challenge's limit of {mb} MB. "
+        "Remove training data and caches from the model folder, or use a smaller model.",
+        f"上传的文件超过本赛题 {mb} MB 的上限。请从模型文件夹中删除训练数据和缓存，或使用更小的模型。",
+        status=413,
     )
 
 
@@ -80,16 +95,13 @@ def spool(stream: BinaryIO, *, dest: Path, max_bytes: int) -> tuple[str, int]:
         while block := stream.read(CHUNK):
             size += len(block)
             if size > max_bytes:
-                raise IntakeRefused(
-                    413,
-                    "archive_too_large",
-                    f"The upload is larger than this challenge's limit of {max_bytes // (1024 * 1024)} MB. "
-                    "Remove training data and caches from the model folder, or use a smaller model.",
-                )
+                raise too_large(max_bytes)
             digest.update(block)
             out.write(block)
     if size == 0:
-        raise IntakeRefused(422, "empty_upload", "The uploaded file is empty: attach a .zip or .tar.gz of your MLflow model folder.")
+        raise IntakeError("empty_upload",
+                          "The uploaded file is empty: attach a .zip or .tar.gz of your MLflow model folder.",
+                          "上传的文件是空的：请附上 MLflow 模型文件夹的 .zip 或 .tar.gz 压缩包。", status=422)
     return digest.hexdigest(), size
 
 
@@ -122,7 +134,7 @@ def accept(
         if not quota.reserve(
             session, team_id=user.team_id, challenge_id=challenge.id, day=day, limit=int(limits["daily_submissions"])
         ):
-            raise IntakeRefused(429, "quota_exhausted", _quota_message(int(limits["daily_submissions"])))
+            raise quota_exhausted(int(limits["daily_submissions"]))
         submission = Submission(
             id=submission_id,
             challenge_id=challenge.id,
@@ -154,21 +166,16 @@ def accept(
 
 def _validate(*, archive: Path, workdir: Path, challenge: Challenge, limits: dict) -> dict:
     spec = challenge.spec
-    try:
-        # The model folder may not exceed max_model_mb anyway: a bomb stops there, not at 2 GB on disk.
-        model_dir = safe_extract(archive_path=archive, dest=workdir, max_total_bytes=int(limits["max_model_mb"]) * 1024 * 1024)
-        info = validate_model_dir(
-            model_dir=model_dir,
-            columns=spec["columns"],
-            id_column=spec["id_column"],
-            label_column=spec["label_column"],
-            max_model_mb=int(limits["max_model_mb"]),
-        )
-    except IntakeError as exc:
-        if isinstance(exc, DabiwuError):
-            raise  # bilingual already: its own handler answers it
-        status = 413 if exc.code in ("too_large_expanded", "model_too_large", "too_many_files") else 422
-        raise IntakeRefused(status, exc.code, exc.message) from exc
+    # The model folder may not exceed max_model_mb anyway: a bomb stops there, not at 2 GB on disk.
+    # An IntakeError raised here answers the upload itself (413 for the size codes, else 422).
+    model_dir = safe_extract(archive_path=archive, dest=workdir, max_total_bytes=int(limits["max_model_mb"]) * 1024 * 1024)
+    info = validate_model_dir(
+        model_dir=model_dir,
+        columns=spec["columns"],
+        id_column=spec["id_column"],
+        label_column=spec["label_column"],
+        max_model_mb=int(limits["max_model_mb"]),
+    )
     details = info.to_dict()
     details["archive_format"] = "zip" if _is_zip(archive) else "tar"
     shutil.rmtree(workdir, ignore_errors=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -18,9 +18,9 @@ from dabiwu.pagination import PageDep, paginate
 from dabiwu.submissions import quota
 from dabiwu.submissions.events import SlotStreamingResponse, event_stream, stream_state
 from dabiwu.submissions.finals import set_final
-from dabiwu.submissions.intake import IntakeRefused, accept, limits_of
+from dabiwu.submissions.intake import accept, limits_of, too_large
 from dabiwu.submissions.schemas import FinalSelection, QuotaOut, SubmissionAccepted, SubmissionOut
-from dabiwu.submissions.service import get_readable, readable_submissions, to_out
+from dabiwu.submissions.service import get_readable, readable_submissions, submission_not_found, to_out
 
 router = APIRouter(tags=["submissions"])
 
@@ -43,25 +43,19 @@ def upload_submission(
     declared = int(request.headers.get("content-length") or 0)
     max_bytes = int(limits_of(challenge)["max_model_mb"]) * 1024 * 1024
     if declared > max_bytes + 64 * 1024:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"The upload is larger than this challenge's limit of {max_bytes // (1024 * 1024)} MB.",
-        )
+        raise too_large(max_bytes)
     settings = request.app.state.settings
-    try:
-        accepted = accept(
-            session,
-            store=request.app.state.store,
-            challenge=challenge,
-            user=user,
-            stream=file.file,
-            filename=file.filename or "model",
-            description=description,
-            scratch_root=settings.home_dir / "tmp",
-            max_model_info_bytes=settings.model_info_max_kb * 1024,
-        )
-    except IntakeRefused as refusal:
-        raise HTTPException(refusal.status, refusal.message, headers={"X-Error-Code": refusal.code}) from refusal
+    accepted = accept(
+        session,
+        store=request.app.state.store,
+        challenge=challenge,
+        user=user,
+        stream=file.file,
+        filename=file.filename or "model",
+        description=description,
+        scratch_root=settings.home_dir / "tmp",
+        max_model_info_bytes=settings.model_info_max_kb * 1024,
+    )
     # Enqueue only after the commit, so a worker never sees a job whose row is not there yet.
     executor = request.app.state.executor
     if executor is not None:
@@ -107,8 +101,7 @@ def list_submissions(
 def _readable_or_404(session, user, submission_id: str) -> Submission:
     submission = get_readable(session, user=user, submission_id=submission_id)
     if submission is None:
-        # The same answer whether it does not exist or is another team's: ids reveal nothing.
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No submission '{submission_id}' that you can see.")
+        raise submission_not_found(submission_id)
     return submission
 
 
@@ -146,7 +139,7 @@ async def submission_events(
         raise
     if first is None:
         state.event_slots.release(slot)
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"No submission '{submission_id}' that you can see.")
+        raise submission_not_found(submission_id)
     return SlotStreamingResponse(event_stream(state.event_watcher, submission_id, first),
                                  release=lambda: state.event_slots.release(slot),
                                  media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

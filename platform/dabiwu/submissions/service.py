@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from dabiwu.challenges.phases import current_phase
 from dabiwu.db.models import Challenge, Job, Score, Submission, User
+from dabiwu.errors import DabiwuError
 from dabiwu.submissions.schemas import SubmissionOut
 from dabiwu.submissions.validation import model_info_brief
 
@@ -24,6 +25,28 @@ def readable_submissions(user: User) -> Select:
 
 def get_readable(session: Session, *, user: User, submission_id: str) -> Submission | None:
     return session.scalar(readable_submissions(user).where(Submission.id == submission_id))
+
+
+def submission_not_found(submission_id: str) -> DabiwuError:
+    """The same 404 whether the submission does not exist or is another team's: ids reveal nothing."""
+    return DabiwuError(f"No submission '{submission_id}' that you can see.", f"没有您可查看的提交「{submission_id}」。",
+                       code="submission_not_found", status=404)
+
+
+# For failures recorded before error_zh existed (revision 0008): what the kind of failure means, in Chinese.
+_KIND_ZH = {
+    "load_crash": "模型无法加载。", "predict_crash": "模型的 predict 失败。", "timeout": "模型超过了运行时间上限。",
+    "oom": "模型超过了内存上限。", "output_too_large": "模型的输出超过了上限。", "bad_output": "模型的预测结果无法使用。",
+    "platform_error": "评分时平台出现故障，本次提交已退还次数，可以重新提交。",
+}
+
+
+def error_zh(submission: Submission) -> str | None:
+    if not submission.error:
+        return None
+    if submission.error_zh:
+        return submission.error_zh
+    return _KIND_ZH.get(submission.error_kind or "", "评分失败。") + "详情请见英文说明和日志。"
 
 
 def latest_score(session: Session, *, submission_id: str) -> Score | None:
@@ -75,6 +98,7 @@ def to_out(session: Session, *, submission: Submission, user: User, workers: int
         private_score=score.private_score if (score and show_private) else None,
         metrics=metrics,
         error=submission.error,
+        error_zh=error_zh(submission),
         error_kind=submission.error_kind,
         log_tail=submission.log_tail,
         filename=submission.filename,

@@ -161,6 +161,8 @@ def _read_mlmodel(model_dir: Path) -> dict[str, Any]:
             "missing_mlmodel",
             "The model folder has no MLmodel file. Upload the folder written by mlflow's save_model "
             "(e.g. mlflow.sklearn.save_model(model, 'model')), which contains MLmodel.",
+            "模型文件夹中没有 MLmodel 文件。请上传 mlflow 的 save_model 写出的、含有 MLmodel 的文件夹"
+            "（例如 mlflow.sklearn.save_model(model, 'model')）。",
         )
     # Bounded before parsing, no anchors or aliases (a "billion laughs" MLmodel): see safe_yaml.py.
     data = load_untrusted_yaml(path, max_bytes=MAX_MLMODEL_BYTES)
@@ -168,6 +170,7 @@ def _read_mlmodel(model_dir: Path) -> dict[str, Any]:
         raise IntakeError(
             "invalid_mlmodel",
             "The MLmodel file has no 'flavors' section. Upload the MLmodel that mlflow's save_model wrote, unedited.",
+            "MLmodel 文件中没有 'flavors' 部分。请上传 mlflow 的 save_model 写出的、未经修改的 MLmodel。",
         )
     return data
 
@@ -186,6 +189,9 @@ def _pyfunc_flavor(flavors: dict[str, Any]) -> dict[str, Any]:
             "through mlflow.pyfunc. Save it with an MLflow flavor that adds python_function, e.g. "
             "mlflow.sklearn.save_model(model, path) or, for custom code, mlflow.pyfunc.save_model(path, "
             "python_model=MyModel(), code_paths=[...]).",
+            f"模型没有 python_function 风格（它的风格：{found}），而平台通过 mlflow.pyfunc 评分。请用会添加 python_function "
+            "的 MLflow 风格保存模型，例如 mlflow.sklearn.save_model(model, path)；自定义代码请用 "
+            "mlflow.pyfunc.save_model(path, python_model=MyModel(), code_paths=[...])。",
         )
     return pyfunc
 
@@ -216,6 +222,8 @@ def _check_loader_module(model_dir: Path, pyfunc: dict[str, Any]) -> str:
         f"The python_function flavor names loader_module {name!r}, which is neither an MLflow module nor a module "
         "in the model's code folder. Save the model with a stock MLflow flavor, or pass your loader with "
         "mlflow.pyfunc.save_model(..., code_paths=[...]).",
+        f"python_function 风格指定的 loader_module {name!r} 既不是 MLflow 的模块，也不在模型的代码文件夹中。"
+        "请用标准的 MLflow 风格保存模型，或通过 mlflow.pyfunc.save_model(..., code_paths=[...]) 提供您的加载器。",
     )
 
 
@@ -270,6 +278,8 @@ def _check_referenced_files(model_dir: Path, flavors: dict[str, Any]) -> None:
                 "missing_model_file",
                 f"MLmodel names {relative!r} ({where}), but the model folder has no such file inside it. Pack the "
                 "whole folder that mlflow's save_model wrote, without moving or renaming its files.",
+                f"MLmodel 指向 {relative!r}（{where}），但模型文件夹中没有这个文件。请打包 mlflow 的 save_model 写出的"
+                "整个文件夹，不要移动或重命名其中的文件。",
             )
 
 
@@ -289,6 +299,8 @@ def _check_size(model_dir: Path, max_model_mb: int) -> int:
             f"The model folder holds {total / (1024 * 1024):.1f} MB, above this challenge's limit of {max_model_mb} "
             "MB. Remove training data, caches and unused files from the folder, or use a smaller model (fewer or "
             "shallower trees, fewer features).",
+            f"模型文件夹共 {total / (1024 * 1024):.1f} MB，超过本赛题 {max_model_mb} MB 的上限。请删除其中的训练数据、"
+            "缓存和无用文件，或使用更小的模型（更少或更浅的树、更少的特征）。",
         )
     return total
 
@@ -346,6 +358,12 @@ def _check_python(
                     if major == scoring[0]
                     else "."
                 ),
+                f"模型是用 Python {text} 保存的（{source}），而平台用 Python {here} 评分，"
+                + (f"且模型以 pickle 格式（{fmt}）保存，这种格式跨 Python 版本无法可靠加载" if major == scoring[0]
+                   else "且平台运行的是 Python 3")
+                + f"。请在 Python {here} 下重新保存模型"
+                + ("，或把 scikit-learn 模型保存为 skops 格式（mlflow.sklearn.save_model 的默认格式），它与 Python 版本无关。"
+                   if major == scoring[0] else "。"),
             )
         warnings.append(
             f"The model was saved with Python {text} ({source}) and will run on Python {here}; its "
@@ -382,6 +400,8 @@ def _check_requirements(model_dir: Path, installed: Mapping[str, str], warnings:
             "unsatisfiable_requirements",
             f"requirements.txt is larger than {MAX_REQUIREMENTS_BYTES // 1024} KB. List only the packages the model "
             "needs to load and predict (mlflow writes this file for you when it saves the model).",
+            f"requirements.txt 超过 {MAX_REQUIREMENTS_BYTES // 1024} KB。请只列出模型加载和预测所需的包"
+            "（mlflow 保存模型时会自动写出这个文件）。",
         )
     installed = {canonicalize_name(k): v for k, v in installed.items()}
     environment = default_environment()
@@ -430,6 +450,8 @@ def _check_requirements(model_dir: Path, installed: Mapping[str, str], warnings:
             + "; ".join(problems)
             + ". The sandbox has no network and installs nothing, so train and save the model against the platform's "
             f"versions ({provided}), or remove lines for packages the model does not need.",
+            "模型的 requirements.txt 要求的包评分环境中没有：" + "；".join(problems)
+            + f"。沙箱没有网络，也不安装任何包：请按平台的版本（{provided}）训练并保存模型，或删除模型不需要的包。",
         )
     return lines
 
@@ -466,7 +488,7 @@ def _check_signature(
     signature = {key: _json_field(raw.get(key), key) for key in ("inputs", "outputs", "params")}
     inputs = signature["inputs"]
     if not isinstance(inputs, list) or not all(isinstance(c, dict) for c in inputs):
-        raise _bad_signature("its inputs are not a list of column specs")
+        raise _bad_signature("its inputs are not a list of column specs", "其 inputs 不是列说明的列表")
     if any(c.get("type") == "tensor" for c in inputs):
         warnings.append(
             "The model has a tensor-based signature; the platform passes a DataFrame of the feature columns, "
@@ -502,7 +524,7 @@ def _check_signature(
             + "."
         )
     if missing or extra or mismatched:
-        parts = []
+        parts, parts_zh = [], []
         if missing:
             parts.append(
                 "it does not list the challenge feature column(s) "
@@ -510,13 +532,19 @@ def _check_signature(
                 + " (the scoring data has every feature column; a model may ignore some, but its signature must "
                 "accept them all)"
             )
+            parts_zh.append("签名没有列出赛题的特征列 " + "、".join(repr(n) for n in missing)
+                            + "（评分数据包含全部特征列；模型可以不用其中某些列，但签名必须全部接受）")
         if extra:
             parts.append(
                 "it requires column(s) the challenge does not give models: "
                 + ", ".join(repr(n) + _role_note(n, id_column, label_column) for n in extra)
             )
+            parts_zh.append("签名要求赛题不提供给模型的列：" + "、".join(
+                repr(n) + ("（编号列，不提供给模型）" if n == id_column else "（标签，即模型要预测的内容）"
+                           if n == label_column else "") for n in extra))
         if mismatched:
             parts.append("types differ: " + "; ".join(mismatched))
+            parts_zh.append("列类型不一致：" + "；".join(mismatched))
         drop = ", ".join(repr(c) for c in (id_column, label_column))
         raise IntakeError(
             "signature_mismatch",
@@ -525,6 +553,9 @@ def _check_signature(
             + f". Infer the signature from the training features as the platform delivers them, e.g. "
             f"signature=infer_signature(train.drop(columns=[{drop}]), model.predict_proba(...)), and save the "
             "model again.",
+            "模型的签名与赛题数据不一致：" + "；".join(parts_zh)
+            + f"。请按平台提供的训练特征推断签名，例如 signature=infer_signature(train.drop(columns=[{drop}]), "
+            "model.predict_proba(...))，然后重新保存模型。",
         )
     return signature, [str(c["name"]) for c in inputs]
 
@@ -548,14 +579,16 @@ def _json_field(value: Any, key: str) -> Any:
     try:
         return json.loads(value)
     except ValueError as e:
-        raise _bad_signature(f"its {key} are not valid JSON") from e
+        raise _bad_signature(f"its {key} are not valid JSON", f"其 {key} 不是有效的 JSON") from e
 
 
-def _bad_signature(why: str) -> IntakeError:
+def _bad_signature(why: str, why_zh: str) -> IntakeError:
     return IntakeError(
         "invalid_mlmodel",
         f"The signature in MLmodel cannot be read: {why}. Save the model with "
         "signature=mlflow.models.infer_signature(...) instead of editing MLmodel by hand.",
+        f"无法读取 MLmodel 中的签名：{why_zh}。请用 signature=mlflow.models.infer_signature(...) 保存模型，"
+        "不要手工修改 MLmodel。",
     )
 
 

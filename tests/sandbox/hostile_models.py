@@ -70,6 +70,8 @@ class Hostile(mlflow.pyfunc.PythonModel):
             model_root = THIS_FILE.parent.parent
             seen = sorted(str(p.relative_to(model_root)) for p in model_root.rglob("*"))
             return pd.Series([" ".join(seen)] * n)
+        if action == "kernel_surface":
+            return pd.DataFrame({k: [v] * n for k, v in kernel_surface().items()})
         if action == "bad_output":
             return {"not": "a table", "obj": object()}
         return np.arange(n, dtype="float64")
@@ -135,6 +137,64 @@ def probe(*, secret_paths: list[str], host_write_dir: str, ports: list[int], dae
         os._exit(0)
     os.waitpid(pid, 0)
     out["daemon"] = "started"
+    return out
+
+
+def kernel_surface() -> dict[str, str]:
+    """Every socket family, and inotify/fanotify, each answered OK:... or DENIED:..."""
+    import ctypes
+    import socket
+
+    out: dict[str, str] = {}
+    families = {"AF_UNIX": 1, "AF_INET": 2, "AF_INET6": 10, "AF_NETLINK": 16, "AF_PACKET": 17, "AF_VSOCK": 40,
+                "AF_BLUETOOTH": 31, "AF_ALG": 38, "AF_KEY": 15, "AF_X25": 9, "AF_CAN": 29, "AF_TIPC": 30,
+                "AF_XDP": 44, "AF_RDS": 21, "AF_QIPCRTR": 42, "AF_NFC": 39, "AF_APPLETALK": 5}
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def fd_or_raise(fd: int) -> str:
+        if fd < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        os.close(fd)
+        return "opened"
+
+    def raw_socket(family: int, kind: int) -> str:
+        fd = libc.socket(family, kind, 0)
+        if fd < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        os.close(fd)
+        return "opened"
+
+    def raw_pair(family: int) -> str:
+        fds = (ctypes.c_int * 2)()
+        if libc.socketpair(family, socket.SOCK_STREAM, 0, fds) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        os.close(fds[0]), os.close(fds[1])
+        return "opened"
+
+    def high_bits_socket(family: int) -> str:
+        import platform
+
+        nr = {"x86_64": 41, "aarch64": 198}[platform.machine()]
+        fd = libc.syscall(ctypes.c_long(nr), ctypes.c_long((1 << 32) | family), ctypes.c_long(socket.SOCK_DGRAM),
+                          ctypes.c_long(0))
+        return fd_or_raise(fd)
+
+    for name, family in families.items():
+        for kind_name, kind in (("stream", socket.SOCK_STREAM), ("dgram", socket.SOCK_DGRAM),
+                                ("raw", socket.SOCK_RAW), ("seqpacket", socket.SOCK_SEQPACKET)):
+            out[f"socket_{name}_{kind_name}"] = _attempt(lambda f=family, k=kind: raw_socket(f, k))
+        # the upper 32 bits of the family argument are ignored by the kernel: they must not fool the filter
+        out[f"socket_{name}_high_bits"] = _attempt(lambda f=family: high_bits_socket(f))
+        out[f"socketpair_{name}"] = _attempt(lambda f=family: raw_pair(f))
+
+    out["inotify_init1"] = _attempt(lambda: fd_or_raise(libc.inotify_init1(0)))
+    if hasattr(libc, "inotify_init"):
+        out["inotify_init"] = _attempt(lambda: fd_or_raise(libc.inotify_init()))
+    fan_class_notif = 0
+    out["fanotify_init"] = _attempt(lambda: fd_or_raise(libc.fanotify_init(fan_class_notif, os.O_RDONLY)))
     return out
 
 

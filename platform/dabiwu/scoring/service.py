@@ -82,7 +82,7 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
                 features_path=features_path,
                 out_dir=workdir / "out",
                 limits=limits_for(context.spec, settings),
-                kind=None if settings.sandbox == "auto" else settings.sandbox,
+                settings=settings,  # the worker's own: its state folder is the one hidden from the model
             )
             scores = normalise_predictions(pq.read_table(result.predictions_path), n_rows=_rows(features_path))
         except SandboxError as exc:

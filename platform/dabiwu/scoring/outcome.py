@@ -29,13 +29,18 @@ def record_score(session: Session, *, claim: Claim, score: Score) -> bool:
     submission.status = "scored"
     submission.scored_at = utcnow()
     submission.error = None
+    submission.error_zh = None
     submission.error_kind = None
     session.commit()
     return True
 
 
-def record_model_failure(session: Session, *, claim: Claim, kind: str, message: str, log_tail: str) -> bool:
-    """The model's fault (crash, timeout, memory, bad output): terminal, and it counts against quota."""
+def record_model_failure(session: Session, *, claim: Claim, kind: str, message: str, log_tail: str,
+                         message_zh: str | None = None) -> bool:
+    """The model's fault (crash, timeout, memory, bad output): terminal, and it counts against quota.
+
+    The texts may hold what the model wrote: NUL (which PostgreSQL refuses in text) is escaped, so a
+    model cannot turn its own failure into a database error, i.e. a platform fault and a free re-run."""
     if not still_owned(session, claim=claim):
         session.rollback()
         return False
@@ -43,10 +48,15 @@ def record_model_failure(session: Session, *, claim: Claim, kind: str, message: 
     if submission.status != "scored":  # a rescore failure never hides an earlier score
         submission.status = "failed"
     submission.error_kind = kind
-    submission.error = message
-    submission.log_tail = log_tail[-20000:] if log_tail else None
+    submission.error = _storable(message)
+    submission.error_zh = _storable(message_zh) if message_zh else None
+    submission.log_tail = _storable(log_tail[-20000:]) if log_tail else None
     session.commit()
     return True
+
+
+def _storable(text: str) -> str:
+    return text.replace("\x00", "\\x00")
 
 
 def fail_for_platform(session: Session, *, submission_id: str, job_id: str, attempt: int, message: str) -> None:
@@ -65,6 +75,7 @@ def fail_for_platform(session: Session, *, submission_id: str, job_id: str, atte
         f"{message} This was a fault of the platform, not of your model: the submission was refunded "
         "and you may submit it again. If it repeats, tell the organisers."
     )
+    submission.error_zh = "评分在平台一侧失败。这是平台的故障，不是你们模型的问题：本次提交已退还配额，可以重新提交。如反复出现，请告知组织方。"
     if submission.counts_against_quota:
         submission.counts_against_quota = False
         quota.refund(session, team_id=submission.team_id, challenge_id=submission.challenge_id, day=submission.quota_day)

@@ -20,6 +20,7 @@ from dabiwu.pagination import PageDep, paginate
 from dabiwu.submissions import quota
 from dabiwu.submissions.intake import IntakeRefused, accept, limits_of
 from dabiwu.submissions.schemas import FinalSelection, QuotaOut, SubmissionAccepted, SubmissionOut
+from dabiwu.scoring.disclosure import Disclosure
 from dabiwu.submissions.service import get_readable, readable_submissions, to_out
 
 router = APIRouter(tags=["submissions"])
@@ -99,7 +100,8 @@ def list_submissions(
         query = query.where(Submission.team_id.in_(select(Team.id).where(Team.name.icontains(team, autoescape=True))))
     rows = paginate(session, query, page, response)
     workers = _workers(session)
-    return [to_out(session, submission=s, user=user, workers=workers) for s in rows]
+    disclosure = Disclosure.of(request.app.state.settings)
+    return [to_out(session, submission=s, user=user, workers=workers, disclosure=disclosure) for s in rows]
 
 
 def _readable_or_404(session, user, submission_id: str) -> Submission:
@@ -113,7 +115,8 @@ def _readable_or_404(session, user, submission_id: str) -> Submission:
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut)
 def read_submission(submission_id: str, request: Request, user: SubmissionReader, session: SessionDep) -> SubmissionOut:
     submission = _readable_or_404(session, user, submission_id)
-    return to_out(session, submission=submission, user=user, workers=_workers(session))
+    return to_out(session, submission=submission, user=user, workers=_workers(session),
+                  disclosure=Disclosure.of(request.app.state.settings))
 
 
 @router.post("/submissions/{submission_id}/final", response_model=SubmissionOut)
@@ -139,7 +142,8 @@ def select_final(
             )
     submission.is_final = body.is_final
     session.commit()
-    return to_out(session, submission=submission, user=user, workers=_workers(session))
+    return to_out(session, submission=submission, user=user, workers=_workers(session),
+                  disclosure=Disclosure.of(request.app.state.settings))
 
 
 @router.get("/submissions/{submission_id}/events", response_class=StreamingResponse)

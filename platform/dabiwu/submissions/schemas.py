@@ -28,6 +28,7 @@ class SubmissionOut(BaseModel):
     private_score: float | None = None
     metrics: dict | None = None
     error: str | None = None
+    error_zh: str | None = None
     error_kind: str | None = None
     log_tail: str | None = None
     filename: str = ""

@@ -42,8 +42,13 @@ def env(db_template, tmp_path_factory):
     yield from pipeline_env(db_template, tmp_path_factory.mktemp("booking") / "home", smoke_rows=0)
 
 
+@pytest.fixture(scope="module")
+def database_url(env):
+    """The module's database (the PostgreSQL pass selects the tests that use a fixture of this name)."""
+    return env[0].database_url
+
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_the_models_output_is_booked_to_the_team(kind, env, tmp_path):
+def test_the_models_output_is_booked_to_the_team(kind, env, database_url, tmp_path):
     import hostile_models
     from sandbox_helpers import SANDBOX_KIND
 

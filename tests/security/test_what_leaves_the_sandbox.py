@@ -29,6 +29,11 @@ def env(db_template, tmp_path_factory):
     yield from pipeline_env(db_template, tmp_path_factory.mktemp("leaves") / "home")
 
 
+@pytest.fixture(scope="module")
+def database_url(env):
+    """The module's database (the PostgreSQL pass selects the tests that use a fixture of this name)."""
+    return env[0].database_url
+
 def _ids(settings, key_attr: str) -> set[str]:
     from dabiwu.db.models import DatasetVersion
     from dabiwu.db.session import session_scope
@@ -54,7 +59,7 @@ def _requires_sandbox():
         pytest.skip("no sandbox works here")
 
 
-def test_a_model_printing_test_features_on_failure_gets_back_public_rows_only(env, tmp_path):
+def test_a_model_printing_test_features_on_failure_gets_back_public_rows_only(env, database_url, tmp_path):
     import hostile_models
 
     _requires_sandbox()
@@ -69,7 +74,7 @@ def test_a_model_printing_test_features_on_failure_gets_back_public_rows_only(en
     assert f"fails on {settings.smoke_rows} rows of the public training data too" in result["error"], result["error"]
 
 
-def test_a_failure_only_on_the_hidden_set_shows_no_model_text(env, tmp_path):
+def test_a_failure_only_on_the_hidden_set_shows_no_model_text(env, database_url, tmp_path):
     import hostile_models
 
     _requires_sandbox()
@@ -83,7 +88,7 @@ def test_a_failure_only_on_the_hidden_set_shows_no_model_text(env, tmp_path):
     assert "公开训练数据" in result["error_zh"]
 
 
-def test_teams_see_rounded_thresholds_and_no_metrics_of_small_districts(env, tmp_path, baseline_archive):
+def test_teams_see_rounded_thresholds_and_no_metrics_of_small_districts(env, database_url, tmp_path, baseline_archive):
     from dabiwu.scoring.disclosure import round_significant
 
     settings, client = env

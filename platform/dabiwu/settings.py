@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # model is then run on this many rows of the public training data (features only), and that run's
     # error and log are shown when it fails too. 0: no such run, the team gets the generic sentence.
     smoke_rows: int = Field(default=200, ge=0, le=100_000)
+    # ... and that run's wall-clock and CPU limit (never above the challenge's own).
+    smoke_seconds: int = Field(default=120, ge=1)
     # Per-district metrics shown to a team: only for districts with at least this many rows and
     # positives in the split, rounded to this many decimals; thresholds to this many significant digits.
     district_metrics_min_rows: int = Field(default=200, ge=0)

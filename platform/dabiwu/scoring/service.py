@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -129,8 +129,10 @@ def _explain(failure: ModelFailure, *, settings: Settings, store: ObjectStore, c
     try:
         smoke_path, rows = _smoke_features(store=store, context=context, workdir=workdir, rows=rows)
         try:  # a fresh sandbox (the model folder is shown read-only, so the first run cannot have changed it)
+            seconds = min(settings.smoke_seconds, limits.wall_seconds)
+            smoke_limits = replace(limits, wall_seconds=seconds, cpu_seconds=min(seconds, limits.cpu_seconds))
             smoke_result = run_in_sandbox(model_dir=model_dir, features_path=smoke_path, out_dir=workdir / "smoke-out",
-                                          limits=limits, settings=settings)
+                                          limits=smoke_limits, settings=settings)
             read_scores(smoke_result.predictions_path, n_rows=rows)
         except (SandboxError, BadOutput) as exc:
             if isinstance(exc, SandboxError) and exc.kind == "unavailable":

@@ -129,10 +129,10 @@ def _first_bad(values: pd.Series, kind: str) -> tuple[int, object]:
     return 0, None
 
 
-def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict) -> pd.DataFrame:
+def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict, settings=None) -> pd.DataFrame:  # noqa: ANN001
     """Run the model in the platform's sandbox; the ranked lead list (id, score, rank: 1 = best)."""
     from dabiwu.sandbox import Limits, SandboxError, run
-    from dabiwu.scoring.output import BadOutput, read_predictions
+    from dabiwu.scoring.output import BadOutput, read_scores
 
     limits = challenge.get("limits") or {}
     # A district's table can be larger than the contest's test set: never less than ten minutes.
@@ -143,8 +143,10 @@ def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict
         try:
             result = run(model_dir=Path(model_dir), features_path=features_path, out_dir=Path(tmp) / "out",
                          limits=Limits(memory_mb=int(limits.get("memory_mb", 4096)), cpu_seconds=seconds,
-                                       wall_seconds=seconds))
-            scores = read_predictions(result.predictions_path, n_rows=len(features))
+                                       wall_seconds=seconds), settings=settings)
+            bounds = {} if settings is None else {"max_columns": settings.predictions_max_columns,
+                                                  "max_footer_bytes": settings.predictions_max_footer_kb * 1024}
+            scores = read_scores(result.predictions_path, n_rows=len(features), **bounds)
         except SandboxError as exc:
             raise LeadsError(f"The model failed ({exc.kind}): {exc.message}", exc.log_tail) from None
         except BadOutput as exc:

@@ -69,7 +69,10 @@ def register_registry_commands(app: typer.Typer) -> None:
         try:
             frame = read_table(input_path, id_column=challenge.get("id_column") or None)
             features = fit_to_model(frame, model_dir=model_dir, challenge=challenge)
-            ranked = score_in_sandbox(features, model_dir=model_dir, challenge=challenge)
+            from dabiwu.settings import get_settings
+
+            # the CLI is the edge that reads the environment; the sandbox gets these settings, not a global
+            ranked = score_in_sandbox(features, model_dir=model_dir, challenge=challenge, settings=get_settings())
         except LeadsError as exc:
             console.print(f"[red]{exc}[/red]")
             if exc.log_tail:

@@ -37,6 +37,19 @@ class Settings(BaseSettings):
     # so a job skips the ~3-6 s of interpreter start and imports. Used for one job only, then replaced:
     # isolation is unchanged. Costs one idle process (~300 MB RSS) per worker.
     sandbox_prewarm: bool = True
+    # What leaves the sandbox towards a team (docs/security.md, "What a team can learn"):
+    # a run on the hidden test set that fails shows the team no log and no model-written text; the
+    # model is then run on this many rows of the public training data (features only), and that run's
+    # error and log are shown when it fails too. 0: no such run, the team gets the generic sentence.
+    smoke_rows: int = Field(default=200, ge=0, le=100_000)
+    # ... and that run's wall-clock and CPU limit (never above the challenge's own).
+    smoke_seconds: int = Field(default=120, ge=1)
+    # Per-district metrics shown to a team: only for districts with at least this many rows and
+    # positives in the split, rounded to this many decimals; thresholds to this many significant digits.
+    district_metrics_min_rows: int = Field(default=200, ge=0)
+    district_metrics_min_positives: int = Field(default=10, ge=0)
+    district_metrics_decimals: int = Field(default=2, ge=0, le=12)
+    reported_threshold_digits: int = Field(default=3, ge=1, le=17)
     session_token_hours: int = 12
     login_attempts_per_minute: int = 10
     # A key of the sign-in throttle (an address, or a username at an address) locked again is locked twice as long,

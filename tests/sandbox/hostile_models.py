@@ -70,6 +70,16 @@ class Hostile(mlflow.pyfunc.PythonModel):
             model_root = THIS_FILE.parent.parent
             seen = sorted(str(p.relative_to(model_root)) for p in model_root.rglob("*"))
             return pd.Series([" ".join(seen)] * n)
+        if action == "output":
+            return odd_output(self.params["kind"], model_input)
+        if action == "leak_features":  # put test rows into the error and the log, on every set or only a large one
+            if len(model_input) > self.params.get("fail_above_rows", -1):
+                rows = model_input[self.params["column"]].astype(str).head(20).tolist()
+                print("FEATURES " + " ".join(rows), file=sys.stderr)
+                raise ValueError("FEATURES " + " ".join(rows))
+            return np.linspace(0, 1, n)
+        if action == "kernel_surface":
+            return pd.DataFrame({k: [v] * n for k, v in kernel_surface().items()})
         if action == "bad_output":
             return {"not": "a table", "obj": object()}
         return np.arange(n, dtype="float64")
@@ -135,6 +145,109 @@ def probe(*, secret_paths: list[str], host_write_dir: str, ports: list[int], dae
         os._exit(0)
     os.waitpid(pid, 0)
     out["daemon"] = "started"
+    return out
+
+
+def odd_output(kind: str, model_input: pd.DataFrame):  # noqa: ANN201
+    """Predictions of every kind that once made the trusted side raise, or that it must refuse."""
+    import numpy as np
+
+    n = len(model_input)
+    if kind == "int64_overflow":  # beyond 2**53: a checked cast to float64 raised in the worker
+        return np.full(n, 2**62, dtype=np.int64) - np.arange(n, dtype=np.int64) * 1000
+    if kind == "uint64_overflow":
+        return np.full(n, 2**64 - 1, dtype=np.uint64) - np.arange(n, dtype=np.uint64) * 1000
+    if kind == "nan":
+        scores = np.linspace(0, 1, n)
+        scores[0] = np.nan
+        return scores
+    if kind == "inf":
+        scores = np.linspace(0, 1, n)
+        scores[-1] = np.inf
+        return scores
+    if kind == "object":  # mixed Python objects: not storable as a column
+        return pd.Series([0.5, "a", object()] * (n // 3) + [0.5] * (n % 3), dtype=object)
+    if kind == "wrong_length":
+        return np.zeros(n + 1)
+    if kind == "strings":
+        return pd.Series([f"s{i}" for i in range(n)])
+    if kind == "nested":
+        return pd.Series([[0.1, 0.2]] * n)
+    if kind == "corrupt_parquet":  # a valid footer over a body that does not decode, then a clean exit
+        import io
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        buffer = io.BytesIO()
+        pq.write_table(pa.table({"score": np.linspace(0, 1, n)}), buffer, compression="none")
+        data = bytearray(buffer.getvalue())
+        data[4:60] = b"\xff" * 56  # the first page header, right after the magic
+        fd = int(sys.argv[2])  # the predictions pipe, as child.py was started
+        os.write(fd, bytes(data))
+        os.close(fd)
+        os._exit(0)
+    if kind == "nul_log":  # NUL in the log and the error text: PostgreSQL refuses it in a text column
+        print("before \x00 after", file=sys.stderr)
+        raise ValueError("a NUL \x00 in the message")
+    raise ValueError(f"unknown kind {kind}")
+
+
+def kernel_surface() -> dict[str, str]:
+    """Every socket family, and inotify/fanotify, each answered OK:... or DENIED:..."""
+    import ctypes
+    import socket
+
+    out: dict[str, str] = {}
+    families = {"AF_UNIX": 1, "AF_INET": 2, "AF_INET6": 10, "AF_NETLINK": 16, "AF_PACKET": 17, "AF_VSOCK": 40,
+                "AF_BLUETOOTH": 31, "AF_ALG": 38, "AF_KEY": 15, "AF_X25": 9, "AF_CAN": 29, "AF_TIPC": 30,
+                "AF_XDP": 44, "AF_RDS": 21, "AF_QIPCRTR": 42, "AF_NFC": 39, "AF_APPLETALK": 5}
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def fd_or_raise(fd: int) -> str:
+        if fd < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        os.close(fd)
+        return "opened"
+
+    def raw_socket(family: int, kind: int) -> str:
+        fd = libc.socket(family, kind, 0)
+        if fd < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        os.close(fd)
+        return "opened"
+
+    def raw_pair(family: int) -> str:
+        fds = (ctypes.c_int * 2)()
+        if libc.socketpair(family, socket.SOCK_STREAM, 0, fds) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        os.close(fds[0]), os.close(fds[1])
+        return "opened"
+
+    def high_bits_socket(family: int) -> str:
+        import platform
+
+        nr = {"x86_64": 41, "aarch64": 198}[platform.machine()]
+        fd = libc.syscall(ctypes.c_long(nr), ctypes.c_long((1 << 32) | family), ctypes.c_long(socket.SOCK_DGRAM),
+                          ctypes.c_long(0))
+        return fd_or_raise(fd)
+
+    for name, family in families.items():
+        for kind_name, kind in (("stream", socket.SOCK_STREAM), ("dgram", socket.SOCK_DGRAM),
+                                ("raw", socket.SOCK_RAW), ("seqpacket", socket.SOCK_SEQPACKET)):
+            out[f"socket_{name}_{kind_name}"] = _attempt(lambda f=family, k=kind: raw_socket(f, k))
+        # the upper 32 bits of the family argument are ignored by the kernel: they must not fool the filter
+        out[f"socket_{name}_high_bits"] = _attempt(lambda f=family: high_bits_socket(f))
+        out[f"socketpair_{name}"] = _attempt(lambda f=family: raw_pair(f))
+
+    out["inotify_init1"] = _attempt(lambda: fd_or_raise(libc.inotify_init1(0)))
+    if hasattr(libc, "inotify_init"):
+        out["inotify_init"] = _attempt(lambda: fd_or_raise(libc.inotify_init()))
+    fan_class_notif = 0
+    out["fanotify_init"] = _attempt(lambda: fd_or_raise(libc.fanotify_init(fan_class_notif, os.O_RDONLY)))
     return out
 
 

@@ -58,16 +58,16 @@ def test_missing_features_are_the_platforms_problem(sklearn_model, tmp_path):
 
 
 @requires_sandbox
-def test_state_folder_inside_a_shown_folder_is_refused(sklearn_model, features_path, tmp_path, monkeypatch):
+def test_state_folder_inside_a_shown_folder_is_refused(sklearn_model, features_path, tmp_path):
     import sys
     from pathlib import Path
 
-    from dabiwu.sandbox import runner
+    from dabiwu.settings import Settings
 
-    monkeypatch.setattr(runner, "_state_folder", lambda: Path(sys.prefix).resolve() / "var")
+    settings = Settings(home=Path(sys.prefix).resolve() / "var")  # the caller's settings, not the process's
     with pytest.raises(SandboxError) as info:
         run(model_dir=sklearn_model, features_path=features_path, out_dir=tmp_path / "out", limits=Limits(),
-            kind="bwrap" if probe("bwrap")[0] else "unshare")
+            kind="bwrap" if probe("bwrap")[0] else "unshare", settings=settings)
     assert info.value.kind == "unavailable"
     assert "DABIWU_HOME" in info.value.message
 

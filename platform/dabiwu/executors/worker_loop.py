@@ -90,7 +90,7 @@ def prewarm_sandbox(settings: Settings) -> bool:
     from dabiwu.scoring.service import limits_for
 
     try:
-        kind = prewarm(limits_for({}, settings), kind=None if settings.sandbox == "auto" else settings.sandbox)
+        kind = prewarm(limits_for({}, settings), settings=settings)
     except Exception:
         log.exception("could not pre-start a sandbox; jobs will start their own")
         return False

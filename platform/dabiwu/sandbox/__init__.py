@@ -1,9 +1,10 @@
 """The sandbox that runs untrusted MLflow models: bubblewrap, else unshare; rlimits; wall-clock timeout.
 
 Public API (the scoring worker and `dabiwu leads run` call these):
-- ``run(model_dir=, features_path=, out_dir=, limits=, kind=None) -> SandboxResult``
+- ``run(model_dir=, features_path=, out_dir=, limits=, kind=None, settings=None) -> SandboxResult``
+  (``settings``: the caller's own; its state folder is hidden from the model, its DABIWU_SANDBOX is the default kind)
 - ``detect_sandbox(preference="auto") -> "bwrap" | "unshare" | "none"``
-- ``prewarm(limits=None, kind=None)``: keep one sandbox pre-started (imports done) for the next run;
+- ``prewarm(limits=None, kind=None, settings=None)``: keep one sandbox pre-started (imports done) for the next run;
   ``shutdown_warm()`` kills it
 - ``Limits``, ``SandboxResult``, ``SandboxError`` (``kind``, ``message``, ``log_tail``)
 

@@ -94,6 +94,10 @@ _DENIED = {
         "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
         "mount_setattr": 442, "open_by_handle_at": 304, "name_to_handle_at": 303, "acct": 163,
         "swapon": 167, "swapoff": 168, "reboot": 169,
+        # inotify/fanotify: watching the shared read-only interpreter tree shows which files concurrent
+        # jobs open (another team's imports); a model never needs to watch files.
+        "inotify_init": 253, "inotify_init1": 294, "inotify_add_watch": 254, "fanotify_init": 300,
+        "fanotify_mark": 301,
     },
     "aarch64": {
         "unshare": 97, "setns": 268, "mount": 40, "umount2": 39, "pivot_root": 41, "chroot": 51,
@@ -104,9 +108,18 @@ _DENIED = {
         "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
         "mount_setattr": 442, "open_by_handle_at": 265, "name_to_handle_at": 264, "acct": 89,
         "swapon": 224, "swapoff": 225, "reboot": 142,
+        "inotify_init1": 26, "inotify_add_watch": 27, "fanotify_init": 262, "fanotify_mark": 263,
     },
 }
 _CLONE = {"x86_64": 56, "aarch64": 220}
+# socket(2) and socketpair(2) are allowed for AF_UNIX only (multiprocessing, joblib need it). Every
+# other family is refused, whatever the network namespace: AF_VSOCK is not isolated by it (on a VM
+# worker a model could reach the host), AF_NETLINK and AF_PACKET widen the kernel surface, and
+# AF_INET/AF_INET6 have nowhere to go anyway. The answer is EAFNOSUPPORT, as for a family the kernel
+# lacks, so libraries that probe for IPv6 or netlink fall back quietly.
+_SOCKET_CALLS = {"x86_64": (41, 53), "aarch64": (198, 199)}
+_AF_UNIX = 1
+_EAFNOSUPPORT = 97
 _CLONE3 = 435  # same number on both; answered ENOSYS so that libc falls back to clone, which we can inspect
 _CLONE_NEW_ANY = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
 
@@ -128,6 +141,14 @@ def _seccomp_program(machine: str) -> bytes:
     insns += [(jeq, 0, 1, _CLONE3), (ret, 0, 0, enosys)]
     for nr in sorted(_DENIED[machine].values()):
         insns += [(jeq, 0, 1, nr), (ret, 0, 0, eperm)]
+    for nr in _SOCKET_CALLS[machine]:
+        insns += [
+            (jeq, 0, 4, nr),
+            (ld_w_abs, 0, 0, 16),  # low 32 bits of args[0], the address family
+            (jeq, 1, 0, _AF_UNIX),
+            (ret, 0, 0, 0x00050000 | _EAFNOSUPPORT),
+            (ret, 0, 0, allow),
+        ]
     insns += [
         (jeq, 0, 3, _CLONE[machine]),
         (ld_w_abs, 0, 0, 16),  # low 32 bits of args[0], the clone flags

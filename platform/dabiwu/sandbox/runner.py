@@ -24,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dabiwu.sandbox.bwrap import CHILD_MOUNT, MODEL_MOUNT, SYSTEM_PATHS
 from dabiwu.sandbox.classify import child_stats, classify, last_lines
@@ -34,23 +35,22 @@ from dabiwu.sandbox.launch import build_launch, fresh_uid, identity_files, runni
 from dabiwu.sandbox.limits import Limits, SandboxResult
 from dabiwu.sandbox.supervise import Outcome, kill_and_reap, own_hwm_mb, spawn, supervise, sweep_uid
 
+if TYPE_CHECKING:
+    from dabiwu.settings import Settings
+
 CHILD_SOURCE = Path(__file__).with_name("child.py")
 PREDICTIONS_FILE = "predictions.parquet"
 
 
-def _state_folder() -> Path | None:
-    try:
-        from dabiwu.settings import get_settings
-
-        return get_settings().home_dir
-    except Exception:  # noqa: BLE001 - a sandbox without settings still works; it just cannot check this
-        return None
+def state_folder(settings: Settings | None) -> Path | None:
+    """The folder models must never see (DABIWU_HOME: database, objects, labels) of the Settings the
+    caller was given, never the process's global ones: a worker started with another home must hide
+    that one. None (no settings: tests, library use) hides nothing beyond what the sandbox never shows."""
+    return settings.home_dir if settings is not None else None
 
 
-def _settings_preference() -> str:
-    from dabiwu.settings import get_settings
-
-    return get_settings().sandbox
+def _preference(settings: Settings | None) -> str:
+    return settings.sandbox if settings is not None else "auto"
 
 
 def _readable_by_anyone(root: Path) -> bool:
@@ -108,8 +108,7 @@ def _fill(src: Path, dst: Path, uid: int | None) -> None:
                     os.chown(target, uid, uid)
 
 
-def _refuse_exposed_state(shown: list[Path]) -> None:
-    home = _state_folder()
+def _refuse_exposed_state(shown: list[Path], home: Path | None) -> None:
     if home is None:
         return
     for path in shown:
@@ -175,9 +174,11 @@ class PreparedSandbox:
         shutil.rmtree(self.job_dir, ignore_errors=True)
 
 
-def prepare(*, kind: str, max_output_mb: int, model_dir: Path | None, preload: tuple[str, ...] = ()) -> PreparedSandbox:
+def prepare(*, kind: str, max_output_mb: int, model_dir: Path | None, preload: tuple[str, ...] = (),
+            state: Path | None = None) -> PreparedSandbox:
     """Start a sandbox of `kind`. With `model_dir` the model folder is shown directly (a job that is
-    about to be sent); without it the sandbox gets an empty model folder, filled at dispatch."""
+    about to be sent); without it the sandbox gets an empty model folder, filled at dispatch. `state`
+    is the folder the model must never see (state_folder(settings))."""
     interpreter = current_interpreter()
     uid = fresh_uid() if running_as_root() and kind != "none" else None
     job = Path(tempfile.mkdtemp(prefix="dabiwu-sandbox-"))
@@ -212,7 +213,7 @@ def prepare(*, kind: str, max_output_mb: int, model_dir: Path | None, preload: t
                 os.chown(home, uid, uid)
         if kind == "bwrap":
             _refuse_exposed_state([*interpreter.roots, model_src, child_src,
-                                   *(Path(p).resolve() for p in SYSTEM_PATHS if os.path.isdir(p))])
+                                   *(Path(p).resolve() for p in SYSTEM_PATHS if os.path.isdir(p))], state)
             child_arg, model_arg = CHILD_MOUNT, MODEL_MOUNT
         else:
             child_arg, model_arg = str(child_src), str(model_src)
@@ -226,7 +227,6 @@ def prepare(*, kind: str, max_output_mb: int, model_dir: Path | None, preload: t
         control_fd = opened[-1]
         inner = [str(interpreter.executable), "-I", "-B", child_arg, str(status_w), str(predictions_w),
                  str(control_fd), *preload]
-        state = _state_folder()
         with identity_files(uid if uid is not None else os.getuid()) as ids:
             launch = build_launch(
                 kind=kind, interpreter=interpreter, uid=uid, inner=inner, home=str(home),
@@ -331,20 +331,23 @@ def _check_parquet(path: Path, tail: str) -> SandboxError | None:
     return None
 
 
-def resolve_kind(kind: str | None) -> str:
-    state = _state_folder()
-    return detect_sandbox(_settings_preference() if kind is None else kind,
+def resolve_kind(kind: str | None, settings: Settings | None = None) -> str:
+    state = state_folder(settings)
+    return detect_sandbox(_preference(settings) if kind is None else kind,
                           hide=(str(state),) if state is not None else ())
 
 
-def run(*, model_dir: Path, features_path: Path, out_dir: Path, limits: Limits, kind: str | None = None) -> SandboxResult:
+def run(*, model_dir: Path, features_path: Path, out_dir: Path, limits: Limits, kind: str | None = None,
+        settings: Settings | None = None) -> SandboxResult:
     """Score `features_path` (Parquet, features only: never pass labels) with the MLflow model in
     `model_dir`, inside a sandbox. Writes predictions.parquet, stdout.log, stderr.log and stats.json to
     `out_dir`. Raises SandboxError on any failure. Uses a pre-started sandbox if prewarm() made one
-    for this kind and output limit."""
+    for this kind, output limit and state folder. `settings` are the caller's own (the worker's): its
+    state folder is hidden from the model and its DABIWU_SANDBOX is the default kind."""
     from dabiwu.sandbox import warm
 
-    kind = resolve_kind(kind)
+    kind = resolve_kind(kind, settings)
+    state = state_folder(settings)
     model_dir = Path(model_dir).resolve()
     out_dir = Path(out_dir)
     if not (model_dir / "MLmodel").is_file():
@@ -363,12 +366,12 @@ def run(*, model_dir: Path, features_path: Path, out_dir: Path, limits: Limits, 
             raise SandboxError(kind="unavailable", message=f"The features path {features_path} is not a regular "
                                "file; this is a platform problem: pass the Parquet file itself.")
         out_dir.mkdir(parents=True, exist_ok=True)
-        sandbox = warm.take(kind=kind, max_output_mb=limits.max_output_mb)
+        sandbox = warm.take(kind=kind, max_output_mb=limits.max_output_mb, state=state)
         if sandbox is None:
-            sandbox = prepare(kind=kind, max_output_mb=limits.max_output_mb, model_dir=model_dir)
+            sandbox = prepare(kind=kind, max_output_mb=limits.max_output_mb, model_dir=model_dir, state=state)
         try:
             return dispatch(sandbox, model_dir=model_dir, features_fd=features_fd, out_dir=out_dir, limits=limits)
         finally:
-            warm.replenish(kind=kind, max_output_mb=limits.max_output_mb)
+            warm.replenish(kind=kind, max_output_mb=limits.max_output_mb, state=state)
     finally:
         os.close(features_fd)

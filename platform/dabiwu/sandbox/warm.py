@@ -15,33 +15,43 @@ from __future__ import annotations
 import atexit
 import os
 import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dabiwu.sandbox.limits import Limits
-from dabiwu.sandbox.runner import PreparedSandbox, prepare, resolve_kind
+from dabiwu.sandbox.runner import PreparedSandbox, prepare, resolve_kind, state_folder
+
+if TYPE_CHECKING:
+    from dabiwu.settings import Settings
 
 # Imported by the idle sandbox on top of mlflow.pyfunc, pandas and pyarrow: most submissions are
 # sklearn models saved by mlflow.sklearn (skops by default, whose import pulls in all of sklearn).
 DEFAULT_PRELOAD = ("mlflow.sklearn", "skops.io")
 
 _lock = threading.Lock()
-_wanted: dict[tuple[str, int], tuple[str, ...]] = {}
-_idle: dict[tuple[str, int], tuple[int, PreparedSandbox]] = {}  # key -> (owner pid, sandbox)
+# A key is (kind, output limit, state folder hidden from the model): a sandbox started to hide one
+# state folder is never handed to a run that must hide another.
+_Key = tuple[str, int, "Path | None"]
+_wanted: dict[_Key, tuple[str, ...]] = {}
+_idle: dict[_Key, tuple[int, PreparedSandbox]] = {}  # key -> (owner pid, sandbox)
 
 
 def prewarm(limits: Limits | None = None, *, kind: str | None = None,
-            preload: tuple[str, ...] = DEFAULT_PRELOAD) -> str:
-    """Keep one pre-started sandbox ready for runs with these limits' output size; returns the kind."""
-    kind = resolve_kind(kind)
-    key = (kind, (limits or Limits()).max_output_mb)
+            preload: tuple[str, ...] = DEFAULT_PRELOAD, settings: Settings | None = None) -> str:
+    """Keep one pre-started sandbox ready for runs with these limits' output size (and these
+    settings' state folder: pass the worker's own); returns the kind."""
+    kind = resolve_kind(kind, settings)
+    state = state_folder(settings)
+    key = (kind, (limits or Limits()).max_output_mb, state)
     with _lock:
         _wanted[key] = tuple(preload)
-    replenish(kind=key[0], max_output_mb=key[1])
+    replenish(kind=key[0], max_output_mb=key[1], state=state)
     return kind
 
 
-def take(*, kind: str, max_output_mb: int) -> PreparedSandbox | None:
+def take(*, kind: str, max_output_mb: int, state: Path | None = None) -> PreparedSandbox | None:
     with _lock:
-        entry = _idle.pop((kind, max_output_mb), None)
+        entry = _idle.pop((kind, max_output_mb, state), None)
     if entry is None:
         return None
     owner, sandbox = entry
@@ -53,27 +63,27 @@ def take(*, kind: str, max_output_mb: int) -> PreparedSandbox | None:
     return sandbox
 
 
-def wait_ready(*, kind: str, max_output_mb: int, timeout_s: float) -> bool:
+def wait_ready(*, kind: str, max_output_mb: int, timeout_s: float, state: Path | None = None) -> bool:
     """Block until the idle sandbox for this key has finished importing (benchmarks, health checks)."""
     import time
 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         with _lock:
-            entry = _idle.get((kind, max_output_mb))
+            entry = _idle.get((kind, max_output_mb, state))
         if entry is not None and entry[1].is_ready():
             return True
         time.sleep(0.05)
     return False
 
 
-def replenish(*, kind: str, max_output_mb: int) -> None:
-    key = (kind, max_output_mb)
+def replenish(*, kind: str, max_output_mb: int, state: Path | None = None) -> None:
+    key = (kind, max_output_mb, state)
     with _lock:
         if key not in _wanted or key in _idle:
             return
         preload = _wanted[key]
-    sandbox = prepare(kind=kind, max_output_mb=max_output_mb, model_dir=None, preload=preload)
+    sandbox = prepare(kind=kind, max_output_mb=max_output_mb, model_dir=None, preload=preload, state=state)
     with _lock:
         spare = sandbox if key in _idle else None
         if spare is None:

@@ -35,10 +35,12 @@ def record_score(session: Session, *, claim: Claim, score: Score) -> bool:
     return True
 
 
-def record_model_failure(
-    session: Session, *, claim: Claim, kind: str, message: str, log_tail: str, message_zh: str | None = None
-) -> bool:
-    """The model's fault (crash, timeout, memory, bad output): terminal, and it counts against quota."""
+def record_model_failure(session: Session, *, claim: Claim, kind: str, message: str, log_tail: str,
+                         message_zh: str | None = None) -> bool:
+    """The model's fault (crash, timeout, memory, bad output): terminal, and it counts against quota.
+
+    The texts may hold what the model wrote: NUL (which PostgreSQL refuses in text) is escaped, so a
+    model cannot turn its own failure into a database error, i.e. a platform fault and a free re-run."""
     if not still_owned(session, claim=claim):
         session.rollback()
         return False
@@ -46,11 +48,15 @@ def record_model_failure(
     if submission.status != "scored":  # a rescore failure never hides an earlier score
         submission.status = "failed"
     submission.error_kind = kind
-    submission.error = message
-    submission.error_zh = message_zh or None
-    submission.log_tail = log_tail[-20000:] if log_tail else None
+    submission.error = _storable(message)
+    submission.error_zh = _storable(message_zh) if message_zh else None
+    submission.log_tail = _storable(log_tail[-20000:]) if log_tail else None
     session.commit()
     return True
+
+
+def _storable(text: str) -> str:
+    return text.replace("\x00", "\\x00")
 
 
 def fail_for_platform(

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 class BadOutput(ValueError):
     """The model's predictions break a rule of the output contract.
 
-    `rule` is a stable code (empty, wrong_length, not_numeric, not_finite, ambiguous_columns) for
+    `rule` is a stable code (empty, wrong_length, not_numeric, not_finite, ambiguous_columns, unreadable) for
     programs; `str(error)` is the English message for the team; `message_zh` the Chinese one.
     """
 
@@ -69,13 +69,40 @@ def normalise_predictions(table: pa.Table | pd.DataFrame, *, n_rows: int) -> np.
         first = int(np.argmax(bad))
         raise BadOutput(
             "not_finite",
-            f"{int(bad.sum())} of {n_rows} scores in column '{name}' are missing, NaN or infinite "
+            f"{int(bad.sum())} of {n_rows} scores in column '{_short(name)}' are missing, NaN or infinite "
             f"(the first at row {first}). Every row needs a finite number: impute missing features "
             "inside the model (e.g. a SimpleImputer in the pipeline) and clip extreme values.",
-            f"列 '{name}' 中有 {int(bad.sum())}/{n_rows} 个分数为空、NaN 或无穷大（第一个在第 {first} 行）。"
+            f"列 '{_short(name)}' 中有 {int(bad.sum())}/{n_rows} 个分数为空、NaN 或无穷大（第一个在第 {first} 行）。"
             "每一行都需要一个有限数值：请在模型内部填补缺失特征（如在管道中加入 SimpleImputer）并截断极端值。",
         )
     return scores
+
+
+def _short(name: str) -> str:
+    """A column name as quoted back to the team: the model chose it, so it is cut (and NUL-free)."""
+    name = name.replace("\x00", "")
+    return name if len(name) <= 40 else name[:40] + "..."
+
+
+def read_scores(path, *, n_rows: int, max_columns: int = 256, max_footer_bytes: int = 1024 * 1024) -> np.ndarray:
+    """The lead scores in the predictions Parquet the sandbox wrote, or BadOutput.
+
+    Every byte of that file is the model's, so whatever goes wrong reading or judging it is the
+    model's fault (the team's error, charged, not retried): a footer that lies (read_predictions checks it before
+    any data is read), a body that does not decode behind a valid footer, a type no cast handles, anything. Only a
+    fault of this machine stays ours: running out of memory, and an I/O error the kernel reports (an errno;
+    pyarrow's own decoding errors carry none).
+    """
+    try:
+        return read_predictions(path, n_rows=n_rows, max_columns=max_columns, max_footer_bytes=max_footer_bytes)
+    except (BadOutput, MemoryError):
+        raise
+    except OSError as exc:
+        if exc.errno is not None:
+            raise
+        raise _unreadable(type(exc).__name__) from exc
+    except Exception as exc:  # noqa: BLE001 - see the docstring: the input is entirely the model's
+        raise _unreadable(type(exc).__name__) from exc
 
 
 def _as_table(value) -> pa.Table | pd.DataFrame:
@@ -122,7 +149,7 @@ def _choose_index(names: list[str]) -> int:
     if len(names) == 2:
         return 1  # predict_proba: column 1 is P(lead)
     columns = names
-    shown = ", ".join(repr(name) for name in names[:8]) + (", ..." if len(names) > 8 else "")
+    shown = ", ".join(repr(_short(name)) for name in names[:8]) + (", ..." if len(names) > 8 else "")
     raise BadOutput(
         "ambiguous_columns",
         f"The predictions have {len(columns)} columns ({shown}) and none is named 'score', so the "
@@ -137,8 +164,10 @@ def _as_float64(name: str, column: pa.ChunkedArray | pd.Series) -> np.ndarray:
         return _series_as_float64(name, column)
     kind = column.type
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
-        # nulls become NaN and are reported as not_finite
-        return np.asarray(pc.cast(column, pa.float64()).to_numpy(), dtype=np.float64)
+        # nulls become NaN and are reported as not_finite. An unchecked cast: an int64 beyond 2**53 is a
+        # valid (if odd) score and loses only digits a ranking never needs; the checked cast raised on it,
+        # and the worker booked that as a platform fault (issue #14, item 8).
+        return np.asarray(pc.cast(column, pa.float64(), safe=False).to_numpy(zero_copy_only=False), dtype=np.float64)
     if pa.types.is_null(kind):
         return np.full(len(column), np.nan)
     raise _not_numeric(name, str(kind))
@@ -160,12 +189,13 @@ def _series_as_float64(name: str, column: pd.Series) -> np.ndarray:
 
 
 def _not_numeric(name: str, kind: str) -> BadOutput:
+    kind = kind if len(kind) <= 80 else kind[:80] + "..."  # a struct's field names are the model's
     return BadOutput(
         "not_numeric",
-        f"Column '{name}' of the predictions holds {kind} values, not numbers. A lead score is a "
+        f"Column '{_short(name)}' of the predictions holds {kind} values, not numbers. A lead score is a "
         "number, higher meaning more likely a lead: return predict_proba(X)[:, 1] (or a decision "
         "score) as floats, not class labels, booleans or strings.",
-        f"预测结果的列 '{name}' 是 {kind} 类型，不是数值。线索分数须为数值，越大越可能是线索："
+        f"预测结果的列 '{_short(name)}' 是 {kind} 类型，不是数值。线索分数须为数值，越大越可能是线索："
         "请返回浮点数形式的 predict_proba(X)[:, 1]（或决策分数），不要返回类别标签、布尔值或字符串。",
     )
 

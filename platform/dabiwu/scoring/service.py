@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +15,9 @@ from dabiwu.db.models import DatasetVersion, Score, Submission
 from dabiwu.executors.jobs import Claim
 from dabiwu.sandbox import Limits, SandboxError, run as run_in_sandbox
 from dabiwu.scoring.curves import pr_curve_points
+from dabiwu.scoring.failures import ModelFailure, needs_smoke_run, report
 from dabiwu.scoring.metrics import compute_metrics
-from dabiwu.scoring.output import BadOutput, read_predictions
+from dabiwu.scoring.output import BadOutput, read_scores
 from dabiwu.scoring.outcome import record_model_failure, record_score
 from dabiwu.settings import Settings
 from dabiwu.storage import ObjectStore
@@ -42,6 +43,7 @@ class JobContext:
     features_key: str
     labels_key: str
     dataset_sha256: str
+    train_key: str = ""  # the public training data: the smoke set is cut from it
 
 
 def load_context(session, *, submission_id: str) -> JobContext:
@@ -57,6 +59,7 @@ def load_context(session, *, submission_id: str) -> JobContext:
         features_key=dataset.test_features_key,
         labels_key=dataset.test_labels_key,
         dataset_sha256=dataset.test_features_sha256,
+        train_key=dataset.train_key,
     )
 
 
@@ -76,31 +79,27 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
     try:
         model_dir, features_path = _fetch_inputs(store=store, context=context, workdir=workdir)
         started = time.perf_counter()
+        limits = limits_for(context.spec, settings)
         try:
             result = run_in_sandbox(
                 model_dir=model_dir,
                 features_path=features_path,
                 out_dir=workdir / "out",
-                limits=limits_for(context.spec, settings),
-                kind=None if settings.sandbox == "auto" else settings.sandbox,
+                limits=limits,
+                settings=settings,  # the worker's own: its state folder is the one hidden from the model
             )
             # Footer checked (rows, columns, type, sizes) before any data is read: the file is the model's.
-            scores = read_predictions(result.predictions_path, n_rows=_rows(features_path),
-                                      max_columns=settings.predictions_max_columns,
-                                      max_footer_bytes=settings.predictions_max_footer_kb * 1024)
-        except SandboxError as exc:
-            if exc.kind == "unavailable":
-                raise PlatformFault(exc.message) from exc
+            scores = read_scores(result.predictions_path, n_rows=_rows(features_path),
+                                 max_columns=settings.predictions_max_columns,
+                                 max_footer_bytes=settings.predictions_max_footer_kb * 1024)
+        except (SandboxError, BadOutput) as exc:
+            failure = _as_failure(exc)
+            shown = _explain(failure, settings=settings, store=store, context=context, model_dir=model_dir,
+                             workdir=workdir, limits=limits)
             with sessionmaker() as session:
                 return "failed" if record_model_failure(
-                    session, claim=claim, kind=exc.kind, message=exc.message, message_zh=exc.message_zh,
-                    log_tail=exc.log_tail,
-                ) else "lost"
-        except BadOutput as exc:
-            with sessionmaker() as session:
-                return "failed" if record_model_failure(
-                    session, claim=claim, kind="bad_output", message=str(exc), message_zh=exc.message_zh,
-                    log_tail=result.log_tail,
+                    session, claim=claim, kind=shown.kind, message=shown.en, message_zh=shown.zh,
+                    log_tail=shown.log_tail or "",
                 ) else "lost"
         score = _score(store=store, context=context, scores=scores, workdir=workdir, features_path=features_path)
         score.job_id = claim.job_id
@@ -112,6 +111,57 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
             return "scored" if record_score(session, claim=claim, score=score) else "lost"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _as_failure(exc: SandboxError | BadOutput) -> ModelFailure:
+    """The model's failure, or PlatformFault (retried, never charged) when the sandbox itself failed."""
+    if isinstance(exc, BadOutput):
+        return ModelFailure(kind="bad_output", message=str(exc), message_zh=exc.message_zh, rule=exc.rule)
+    if exc.kind == "unavailable":
+        raise PlatformFault(exc.message) from exc
+    return ModelFailure(kind=exc.kind, message=exc.message, log_tail=exc.log_tail)
+
+
+def _explain(failure: ModelFailure, *, settings: Settings, store: ObjectStore, context: JobContext, model_dir: Path,
+             workdir: Path, limits: Limits):
+    """What the team is told: never the hidden run's own words (see scoring/failures.py); when the
+    model wrote them, the same model's error and log on a smoke set of public training rows instead."""
+    rows = settings.smoke_rows
+    if not (rows and context.train_key and needs_smoke_run(failure)):
+        return report(failure, smoke_rows=rows, smoke=None, smoke_ran=False)
+    try:
+        smoke_path, rows = _smoke_features(store=store, context=context, workdir=workdir, rows=rows)
+        try:  # a fresh sandbox (the model folder is shown read-only, so the first run cannot have changed it)
+            seconds = min(settings.smoke_seconds, limits.wall_seconds)
+            smoke_limits = replace(limits, wall_seconds=seconds, cpu_seconds=min(seconds, limits.cpu_seconds))
+            smoke_result = run_in_sandbox(model_dir=model_dir, features_path=smoke_path, out_dir=workdir / "smoke-out",
+                                          limits=smoke_limits, settings=settings)
+            read_scores(smoke_result.predictions_path, n_rows=rows)
+        except (SandboxError, BadOutput) as exc:
+            if isinstance(exc, SandboxError) and exc.kind == "unavailable":
+                raise
+            return report(failure, smoke_rows=rows, smoke=_as_failure(exc), smoke_ran=True)
+    except Exception:  # noqa: BLE001 - the smoke run only adds detail; without it the team gets the generic sentence
+        log.warning("job for submission %s: smoke run not possible", context.submission_id, exc_info=True)
+        return report(failure, smoke_rows=rows, smoke=None, smoke_ran=False)
+    return report(failure, smoke_rows=rows, smoke=None, smoke_ran=True)
+
+
+def _smoke_features(*, store: ObjectStore, context: JobContext, workdir: Path, rows: int) -> tuple[Path, int]:
+    """The first `rows` rows of the public training data, without the label column."""
+    import pyarrow as pa
+
+    train_path = workdir / "train.parquet"
+    store.get_to_path(context.train_key, train_path)
+    label = context.spec.get("label_column")
+    parquet = pq.ParquetFile(train_path)
+    columns = [name for name in parquet.schema_arrow.names if name != label]
+    batch = next(parquet.iter_batches(batch_size=rows, columns=columns), None)
+    table = pa.Table.from_batches([batch]) if batch is not None else parquet.schema_arrow.empty_table().select(columns)
+    smoke_path = workdir / "smoke-features.parquet"
+    pq.write_table(table, smoke_path)
+    train_path.unlink()
+    return smoke_path, table.num_rows
 
 
 def _rows(features_path: Path) -> int:

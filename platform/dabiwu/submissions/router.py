@@ -20,6 +20,7 @@ from dabiwu.submissions.events import SlotStreamingResponse, event_stream, strea
 from dabiwu.submissions.finals import set_final
 from dabiwu.submissions.intake import accept, limits_of, too_large
 from dabiwu.submissions.schemas import FinalSelection, QuotaOut, SubmissionAccepted, SubmissionOut
+from dabiwu.scoring.disclosure import Disclosure
 from dabiwu.submissions.service import get_readable, readable_submissions, submission_not_found, to_out
 
 router = APIRouter(tags=["submissions"])
@@ -94,8 +95,9 @@ def list_submissions(
         query = query.where(Submission.team_id.in_(select(Team.id).where(Team.name.icontains(team, autoescape=True))))
     rows = paginate(session, query, page, response)
     workers = _workers(session)
+    disclosure = Disclosure.of(request.app.state.settings)
     # brief: a list never carries a row's whole model_info (MLmodel-derived; see validation.model_info_brief)
-    return [to_out(session, submission=s, user=user, workers=workers, brief=True) for s in rows]
+    return [to_out(session, submission=s, user=user, workers=workers, brief=True, disclosure=disclosure) for s in rows]
 
 
 def _readable_or_404(session, user, submission_id: str) -> Submission:
@@ -108,7 +110,8 @@ def _readable_or_404(session, user, submission_id: str) -> Submission:
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut)
 def read_submission(submission_id: str, request: Request, user: SubmissionReader, session: SessionDep) -> SubmissionOut:
     submission = _readable_or_404(session, user, submission_id)
-    return to_out(session, submission=submission, user=user, workers=_workers(session))
+    return to_out(session, submission=submission, user=user, workers=_workers(session),
+                  disclosure=Disclosure.of(request.app.state.settings))
 
 
 @router.post("/submissions/{submission_id}/final", response_model=SubmissionOut)
@@ -118,7 +121,8 @@ def select_final(
     submission = _readable_or_404(session, user, submission_id)
     set_final(session, submission=submission, is_final=body.is_final)
     session.commit()
-    return to_out(session, submission=submission, user=user, workers=_workers(session))
+    return to_out(session, submission=submission, user=user, workers=_workers(session),
+                  disclosure=Disclosure.of(request.app.state.settings))
 
 
 @router.get("/submissions/{submission_id}/events", response_class=StreamingResponse)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from dabiwu.challenges.phases import current_phase
 from dabiwu.db.models import Challenge, Job, Score, Submission, User
 from dabiwu.errors import DabiwuError
+from dabiwu.scoring.disclosure import Disclosure, team_split_view
 from dabiwu.submissions.schemas import SubmissionOut
 from dabiwu.submissions.validation import model_info_brief
 
@@ -75,15 +76,20 @@ def private_visible(user: User, challenge: Challenge) -> bool:
     return user.role in STAFF_ROLES or current_phase(challenge.spec, finalized_at=challenge.finalized_at) == "finalized"
 
 
-def to_out(session: Session, *, submission: Submission, user: User, workers: int = 1, brief: bool = False) -> SubmissionOut:
+def to_out(session: Session, *, submission: Submission, user: User, workers: int = 1, brief: bool = False,
+           disclosure: Disclosure | None = None) -> SubmissionOut:
+    """`disclosure` (Disclosure.of(settings)) shapes what a team sees of the metrics; staff see them whole.
+    `brief`: a list never carries a row's whole model_info (MLmodel-derived; see validation.model_info_brief)."""
     score = latest_score(session, submission_id=submission.id)
     show_private = private_visible(user, submission.challenge)
     position, eta = queue_estimate(session, submission=submission, workers=workers)
     metrics = None
     if score is not None:
-        metrics = dict(score.metrics.get("public", {}))
+        view = (lambda split: split) if user.role in STAFF_ROLES else (
+            lambda split: team_split_view(split, disclosure or Disclosure()))
+        metrics = dict(view(score.metrics.get("public", {})))
         if show_private:
-            metrics["private"] = score.metrics.get("private")
+            metrics["private"] = view(score.metrics.get("private"))
         metrics["scoring"] = {
             key: score.metrics.get(key) for key in ("scorer_version", "dataset_sha256", "model_sha256") if key in score.metrics
         } | {"sandbox_kind": score.sandbox_kind, "runtime_s": score.runtime_s, "peak_mem_mb": score.peak_mem_mb,

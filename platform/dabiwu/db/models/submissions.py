@@ -26,7 +26,7 @@ class Submission(Base):
     size_bytes: Mapped[int] = mapped_column(default=0)
     model_info: Mapped[dict] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
-    error_zh: Mapped[str | None] = mapped_column(Text)  # the same sentence in Chinese (revision 0008)
+    error_zh: Mapped[str | None] = mapped_column(Text)  # the same sentence in Chinese (revision 0006)
     error_kind: Mapped[str | None] = mapped_column(String(32))
     log_tail: Mapped[str | None] = mapped_column(Text)
     # Quota bookkeeping: the Asia/Shanghai calendar day and whether this one is charged.

@@ -4,8 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export MLFLOW_DISABLE_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Built scoring runtimes (runtimes/NAME/requirements.lock), keyed by the lock's hash: `make run`,
+# `make test` and CI's two parallel passes share one build per machine.
+export DABIWU_RUNTIMES_DIR ?= $(HOME)/.cache/dabiwu/runtimes
 
-.PHONY: run test test-postgres bench venv frontend clean
+.PHONY: run test test-postgres bench venv runtime frontend clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,16 +18,20 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-run: venv
+# The default scoring runtime, built on first use (a few minutes, with progress), then reused.
+runtime: venv
+	$(VENV)/bin/dabiwu runtimes build
+
+run: runtime
 	$(VENV)/bin/dabiwu serve --demo
 
-test: venv
+test: runtime
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-postgres: venv
+test-postgres: runtime
 	DABIWU_TEST_DATABASE_URL=$${DABIWU_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/dabiwu_test} $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: venv
+bench: runtime
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 frontend:

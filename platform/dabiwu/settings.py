@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     # so a job skips the ~3-6 s of interpreter start and imports. Used for one job only, then replaced:
     # isolation is unchanged. Costs one idle process (~300 MB RSS) per worker.
     sandbox_prewarm: bool = True
+    # Scoring runtimes (docs/operator.md "Scoring runtimes"): the one a challenge gets when its
+    # challenge.yaml names none; where built runtimes live (default DABIWU_HOME/runtimes; point several
+    # installs, `make run` and `make test` at one folder to build each runtime once per machine); and
+    # where the lock files are (default: the repository's runtimes/ folder).
+    default_runtime: str = "standard-2026.12"
+    runtimes_dir: Path | None = None
+    runtime_locks_dir: Path | None = None
     session_token_hours: int = 12
     login_attempts_per_minute: int = 10
     # A board checked this recently is served without asking the database whether it changed.

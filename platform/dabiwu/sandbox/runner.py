@@ -29,7 +29,7 @@ from dabiwu.sandbox.bwrap import CHILD_MOUNT, MODEL_MOUNT, SYSTEM_PATHS
 from dabiwu.sandbox.classify import child_stats, classify, last_lines
 from dabiwu.sandbox.detect import detect_sandbox
 from dabiwu.sandbox.errors import SandboxError
-from dabiwu.sandbox.interpreter import current_interpreter
+from dabiwu.sandbox.interpreter import Interpreter, runtime_interpreter
 from dabiwu.sandbox.launch import build_launch, fresh_uid, identity_files, running_as_root
 from dabiwu.sandbox.limits import Limits, SandboxResult
 from dabiwu.sandbox.supervise import Outcome, kill_and_reap, own_hwm_mb, spawn, supervise, sweep_uid
@@ -45,6 +45,21 @@ def _state_folder() -> Path | None:
         return get_settings().home_dir
     except Exception:  # noqa: BLE001 - a sandbox without settings still works; it just cannot check this
         return None
+
+
+def resolve_runtime(runtime):  # noqa: ANN001, ANN201 - a runtime name, a dabiwu.runtimes.Runtime or None
+    """The built runtime to run the model with (None: the install's default); `unavailable` if not built."""
+    from dabiwu.runtimes import Runtime, RuntimeError_, built_runtime
+    from dabiwu.settings import get_settings
+
+    if isinstance(runtime, Runtime):
+        if runtime.built:
+            return runtime
+        runtime = runtime.name
+    try:
+        return built_runtime(runtime, get_settings())
+    except RuntimeError_ as exc:
+        raise SandboxError(kind="unavailable", message=exc.detail) from exc
 
 
 def _settings_preference() -> str:
@@ -127,6 +142,7 @@ class PreparedSandbox:
 
     kind: str
     max_output_mb: int
+    runtime_key: str  # the runtime's folder: a pre-started sandbox serves only jobs of its own runtime
     preload: tuple[str, ...]
     proc: subprocess.Popen
     job_dir: Path
@@ -175,10 +191,13 @@ class PreparedSandbox:
         shutil.rmtree(self.job_dir, ignore_errors=True)
 
 
-def prepare(*, kind: str, max_output_mb: int, model_dir: Path | None, preload: tuple[str, ...] = ()) -> PreparedSandbox:
-    """Start a sandbox of `kind`. With `model_dir` the model folder is shown directly (a job that is
-    about to be sent); without it the sandbox gets an empty model folder, filled at dispatch."""
-    interpreter = current_interpreter()
+def prepare(*, kind: str, max_output_mb: int, model_dir: Path | None, runtime=None,  # noqa: ANN001
+            preload: tuple[str, ...] = ()) -> PreparedSandbox:
+    """Start a sandbox of `kind` running `runtime`'s interpreter (a Runtime, a name, or None for the
+    default). With `model_dir` the model folder is shown directly (a job that is about to be sent);
+    without it the sandbox gets an empty model folder, filled at dispatch."""
+    built = resolve_runtime(runtime)
+    interpreter: Interpreter = runtime_interpreter(built)
     uid = fresh_uid() if running_as_root() and kind != "none" else None
     job = Path(tempfile.mkdtemp(prefix="dabiwu-sandbox-"))
     opened: list[int] = []
@@ -246,7 +265,7 @@ def prepare(*, kind: str, max_output_mb: int, model_dir: Path | None, preload: t
     for fd in (status_w, predictions_w, control_fd):  # the child holds these now
         os.close(fd)
     return PreparedSandbox(
-        kind=kind, max_output_mb=max_output_mb, preload=tuple(preload), proc=proc, job_dir=job, model_slot=slot,
+        kind=kind, max_output_mb=max_output_mb, runtime_key=str(built.path), preload=tuple(preload), proc=proc, job_dir=job, model_slot=slot,
         model_arg=model_arg, uid=uid, signal_in_exit_code=launch.signal_in_exit_code, status_r=status_r,
         predictions_r=predictions_r, control=control_parent, prestarted=model_dir is None, spawn_hwm_mb=spawn_hwm_mb,
     )
@@ -337,14 +356,17 @@ def resolve_kind(kind: str | None) -> str:
                           hide=(str(state),) if state is not None else ())
 
 
-def run(*, model_dir: Path, features_path: Path, out_dir: Path, limits: Limits, kind: str | None = None) -> SandboxResult:
+def run(*, model_dir: Path, features_path: Path, out_dir: Path, limits: Limits, kind: str | None = None,
+        runtime=None) -> SandboxResult:  # noqa: ANN001
     """Score `features_path` (Parquet, features only: never pass labels) with the MLflow model in
-    `model_dir`, inside a sandbox. Writes predictions.parquet, stdout.log, stderr.log and stats.json to
+    `model_dir`, inside a sandbox running the scoring runtime `runtime` (a Runtime, its name, or None for
+    the install's default). Writes predictions.parquet, stdout.log, stderr.log and stats.json to
     `out_dir`. Raises SandboxError on any failure. Uses a pre-started sandbox if prewarm() made one
-    for this kind and output limit."""
+    for this kind, output limit and runtime."""
     from dabiwu.sandbox import warm
 
     kind = resolve_kind(kind)
+    built = resolve_runtime(runtime)
     model_dir = Path(model_dir).resolve()
     out_dir = Path(out_dir)
     if not (model_dir / "MLmodel").is_file():
@@ -361,12 +383,12 @@ def run(*, model_dir: Path, features_path: Path, out_dir: Path, limits: Limits, 
             raise SandboxError(kind="unavailable", message=f"The features path {features_path} is not a regular "
                                "file; this is a platform problem: pass the Parquet file itself.")
         out_dir.mkdir(parents=True, exist_ok=True)
-        sandbox = warm.take(kind=kind, max_output_mb=limits.max_output_mb)
+        sandbox = warm.take(kind=kind, max_output_mb=limits.max_output_mb, runtime=built)
         if sandbox is None:
-            sandbox = prepare(kind=kind, max_output_mb=limits.max_output_mb, model_dir=model_dir)
+            sandbox = prepare(kind=kind, max_output_mb=limits.max_output_mb, model_dir=model_dir, runtime=built)
         try:
             return dispatch(sandbox, model_dir=model_dir, features_fd=features_fd, out_dir=out_dir, limits=limits)
         finally:
-            warm.replenish(kind=kind, max_output_mb=limits.max_output_mb)
+            warm.replenish(kind=kind, max_output_mb=limits.max_output_mb, runtime=built)
     finally:
         os.close(features_fd)

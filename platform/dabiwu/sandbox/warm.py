@@ -1,7 +1,7 @@
 """Pre-started sandboxes: the import cost (mlflow, pandas, sklearn: about 3 s) paid while idle.
 
-prewarm() starts one sandbox that imports and then waits for a job; run() takes it if the kind and
-the output limit match, and starts the next one as it finishes. Each pre-started sandbox is a whole,
+prewarm() starts one sandbox that imports and then waits for a job; run() takes it if the kind,
+the output limit and the scoring runtime match, and starts the next one as it finishes. Each pre-started sandbox is a whole,
 fresh sandbox (own namespaces, own uid, own empty model folder) used for exactly one job, so warming
 changes when a sandbox starts, never what it can see: nothing is shared between jobs, unlike a
 fork-server (see DESIGN.md for why this was chosen over one).
@@ -17,31 +17,37 @@ import os
 import threading
 
 from dabiwu.sandbox.limits import Limits
-from dabiwu.sandbox.runner import PreparedSandbox, prepare, resolve_kind
+from dabiwu.sandbox.runner import PreparedSandbox, prepare, resolve_kind, resolve_runtime
 
-# Imported by the idle sandbox on top of mlflow.pyfunc, pandas and pyarrow: most submissions are
-# sklearn models saved by mlflow.sklearn (skops by default, whose import pulls in all of sklearn).
+# Imported by the idle sandbox on top of mlflow.pyfunc, pandas and pyarrow when the runtime has no
+# preload.txt: most submissions are sklearn models saved by mlflow.sklearn (skops by default, whose
+# import pulls in all of sklearn). A runtime's preload.txt (beside its lock) lists its own.
 DEFAULT_PRELOAD = ("mlflow.sklearn", "skops.io")
 
+Key = tuple[str, int, str]  # (sandbox kind, output limit in MB, runtime folder)
+
 _lock = threading.Lock()
-_wanted: dict[tuple[str, int], tuple[str, ...]] = {}
-_idle: dict[tuple[str, int], tuple[int, PreparedSandbox]] = {}  # key -> (owner pid, sandbox)
+_wanted: dict[Key, tuple[str, ...]] = {}
+_idle: dict[Key, tuple[int, PreparedSandbox]] = {}  # key -> (owner pid, sandbox)
 
 
-def prewarm(limits: Limits | None = None, *, kind: str | None = None,
-            preload: tuple[str, ...] = DEFAULT_PRELOAD) -> str:
-    """Keep one pre-started sandbox ready for runs with these limits' output size; returns the kind."""
+def prewarm(limits: Limits | None = None, *, kind: str | None = None, runtime=None,  # noqa: ANN001
+            preload: tuple[str, ...] | None = None) -> str:
+    """Keep one pre-started sandbox of `runtime` (None: the default) ready for runs with these limits'
+    output size; returns the kind. Once a process prewarms, every other runtime it runs a job with is
+    kept pre-started too (one idle sandbox per runtime in use)."""
     kind = resolve_kind(kind)
-    key = (kind, (limits or Limits()).max_output_mb)
+    built = resolve_runtime(runtime)
+    key = (kind, (limits or Limits()).max_output_mb, str(built.path))
     with _lock:
-        _wanted[key] = tuple(preload)
-    replenish(kind=key[0], max_output_mb=key[1])
+        _wanted[key] = tuple(preload) if preload is not None else built.preload()
+    replenish(kind=key[0], max_output_mb=key[1], runtime=built)
     return kind
 
 
-def take(*, kind: str, max_output_mb: int) -> PreparedSandbox | None:
+def take(*, kind: str, max_output_mb: int, runtime) -> PreparedSandbox | None:  # noqa: ANN001 - a Runtime
     with _lock:
-        entry = _idle.pop((kind, max_output_mb), None)
+        entry = _idle.pop((kind, max_output_mb, str(runtime.path)), None)
     if entry is None:
         return None
     owner, sandbox = entry
@@ -53,27 +59,30 @@ def take(*, kind: str, max_output_mb: int) -> PreparedSandbox | None:
     return sandbox
 
 
-def wait_ready(*, kind: str, max_output_mb: int, timeout_s: float) -> bool:
+def wait_ready(*, kind: str, max_output_mb: int, timeout_s: float, runtime=None) -> bool:  # noqa: ANN001
     """Block until the idle sandbox for this key has finished importing (benchmarks, health checks)."""
     import time
 
+    key = (kind, max_output_mb, str(resolve_runtime(runtime).path))
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         with _lock:
-            entry = _idle.get((kind, max_output_mb))
+            entry = _idle.get(key)
         if entry is not None and entry[1].is_ready():
             return True
         time.sleep(0.05)
     return False
 
 
-def replenish(*, kind: str, max_output_mb: int) -> None:
-    key = (kind, max_output_mb)
+def replenish(*, kind: str, max_output_mb: int, runtime) -> None:  # noqa: ANN001 - a built Runtime
+    key = (kind, max_output_mb, str(runtime.path))
     with _lock:
+        if key not in _wanted and any(k[:2] == key[:2] for k in _wanted):
+            _wanted[key] = runtime.preload()  # a runtime first used by a prewarming process: keep it warm too
         if key not in _wanted or key in _idle:
             return
         preload = _wanted[key]
-    sandbox = prepare(kind=kind, max_output_mb=max_output_mb, model_dir=None, preload=preload)
+    sandbox = prepare(kind=kind, max_output_mb=max_output_mb, model_dir=None, runtime=runtime, preload=preload)
     with _lock:
         spare = sandbox if key in _idle else None
         if spare is None:

@@ -83,6 +83,7 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
                 out_dir=workdir / "out",
                 limits=limits_for(context.spec, settings),
                 kind=None if settings.sandbox == "auto" else settings.sandbox,
+                runtime=_runtime(context.spec, settings),
             )
             scores = normalise_predictions(pq.read_table(result.predictions_path), n_rows=_rows(features_path))
         except SandboxError as exc:
@@ -107,6 +108,16 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
             return "scored" if record_score(session, claim=claim, score=score) else "lost"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _runtime(spec: dict, settings: Settings):  # noqa: ANN202
+    """The challenge's scoring runtime, built; not built here is the platform's fault (retried)."""
+    from dabiwu.runtimes import RuntimeError_, built_runtime
+
+    try:
+        return built_runtime(spec.get("runtime"), settings)
+    except RuntimeError_ as exc:
+        raise PlatformFault(exc.detail) from exc
 
 
 def _rows(features_path: Path) -> int:

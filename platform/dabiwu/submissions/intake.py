@@ -100,6 +100,7 @@ def accept(
     filename: str,
     description: str,
     scratch_root: Path,
+    runtime=None,  # noqa: ANN001 - the challenge's built scoring runtime (dabiwu.runtimes.Runtime)
 ) -> Accepted:
     day = shanghai_day()
     check_can_submit(session, challenge=challenge, user=user, day=day)
@@ -110,7 +111,8 @@ def accept(
     with tempfile.TemporaryDirectory(prefix="intake-", dir=scratch_root) as tmp:
         archive = Path(tmp) / "upload.bin"
         sha256, size = spool(stream, dest=archive, max_bytes=max_bytes)
-        info = _validate(archive=archive, workdir=Path(tmp) / "x", challenge=challenge, limits=limits)
+        info = _validate(archive=archive, workdir=Path(tmp) / "x", challenge=challenge, limits=limits,
+                         runtime=runtime)
         suffix = "zip" if info.get("archive_format") == "zip" else "tar.gz"
         blob = store.put_file(f"submissions/{challenge.slug}/{submission_id}/model.{suffix}", archive)
     try:
@@ -147,7 +149,7 @@ def accept(
     return Accepted(submission=submission, job=job, left_today=max(0, int(limits["daily_submissions"]) - used))
 
 
-def _validate(*, archive: Path, workdir: Path, challenge: Challenge, limits: dict) -> dict:
+def _validate(*, archive: Path, workdir: Path, challenge: Challenge, limits: dict, runtime=None) -> dict:  # noqa: ANN001
     spec = challenge.spec
     try:
         # The model folder may not exceed max_model_mb anyway: a bomb stops there, not at 2 GB on disk.
@@ -158,12 +160,15 @@ def _validate(*, archive: Path, workdir: Path, challenge: Challenge, limits: dic
             id_column=spec["id_column"],
             label_column=spec["label_column"],
             max_model_mb=int(limits["max_model_mb"]),
+            runtime=runtime,
         )
     except IntakeError as exc:
         status = 413 if exc.code in ("too_large_expanded", "model_too_large", "too_many_files") else 422
         raise IntakeRefused(status, exc.code, exc.message) from exc
     details = info.to_dict()
     details["archive_format"] = "zip" if _is_zip(archive) else "tar"
+    if runtime is not None:
+        details["runtime"] = runtime.name
     shutil.rmtree(workdir, ignore_errors=True)
     return details
 

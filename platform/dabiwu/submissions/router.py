@@ -48,6 +48,9 @@ def upload_submission(
             f"The upload is larger than this challenge's limit of {max_bytes // (1024 * 1024)} MB.",
         )
     settings = request.app.state.settings
+    from dabiwu.runtimes import built_runtime
+
+    runtime = built_runtime(challenge.spec.get("runtime"), settings)  # checked against what will score it
     try:
         accepted = accept(
             session,
@@ -58,6 +61,7 @@ def upload_submission(
             filename=file.filename or "model",
             description=description,
             scratch_root=settings.home_dir / "tmp",
+            runtime=runtime,
         )
     except IntakeRefused as refusal:
         raise HTTPException(refusal.status, refusal.message, headers={"X-Error-Code": refusal.code}) from refusal

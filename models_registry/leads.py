@@ -129,8 +129,9 @@ def _first_bad(values: pd.Series, kind: str) -> tuple[int, object]:
     return 0, None
 
 
-def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict) -> pd.DataFrame:
-    """Run the model in the platform's sandbox; the ranked lead list (id, score, rank: 1 = best)."""
+def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict, runtime: str | None = None) -> pd.DataFrame:
+    """Run the model in the platform's sandbox, with the scoring runtime it was scored with (default: the
+    challenge's); the ranked lead list (id, score, rank: 1 = best)."""
     import pyarrow.parquet as pq
 
     from dabiwu.sandbox import Limits, SandboxError, run
@@ -145,7 +146,8 @@ def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict
         try:
             result = run(model_dir=Path(model_dir), features_path=features_path, out_dir=Path(tmp) / "out",
                          limits=Limits(memory_mb=int(limits.get("memory_mb", 4096)), cpu_seconds=seconds,
-                                       wall_seconds=seconds))
+                                       wall_seconds=seconds),
+                         runtime=runtime or challenge.get("runtime") or None)
             scores = normalise_predictions(pq.read_table(result.predictions_path), n_rows=len(features))
         except SandboxError as exc:
             raise LeadsError(f"The model failed ({exc.kind}): {exc.message}", exc.log_tail) from None

@@ -43,6 +43,9 @@ def register_registry_commands(app: typer.Typer) -> None:
         remember(Path(result["path"]), name=result["name"], version=result["version"])
         console.print(f"pulled {result['name']} version {result['version']} ({result['tags'].get('team', '?')}) "
                       f"into {result['path']}")
+        runtime = result["tags"].get("runtime")
+        if runtime:
+            print(f"scoring runtime {runtime} (run it with the same: dabiwu runtimes build {runtime})")
         print(f"sha256 {checksum} verified")
 
     @leads.command("run")
@@ -66,7 +69,9 @@ def register_registry_commands(app: typer.Typer) -> None:
         try:
             frame = read_table(input_path, id_column=challenge.get("id_column") or None)
             features = fit_to_model(frame, model_dir=model_dir, challenge=challenge)
-            ranked = score_in_sandbox(features, model_dir=model_dir, challenge=challenge)
+            runtime = version.get("runtime") or challenge.get("runtime") or None
+            console.print(f"scoring runtime: {runtime or 'the default'}", markup=False, highlight=False)
+            ranked = score_in_sandbox(features, model_dir=model_dir, challenge=challenge, runtime=runtime)
         except LeadsError as exc:
             console.print(f"[red]{exc}[/red]")
             if exc.log_tail:

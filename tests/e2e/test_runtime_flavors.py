@@ -103,7 +103,7 @@ def test_a_package_the_runtime_lacks_is_refused_by_name(
 ):
     model_dir = save_doc_example("lightgbm", train_frame, tmp_path / "work", monkeypatch)
     with (model_dir / "requirements.txt").open("a") as handle:
-        handle.write("torch==2.13.0\n")
+        handle.write("\ntorch==2.13.0\n")
     archive = tmp_path / "torch.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(model_dir, arcname=".")

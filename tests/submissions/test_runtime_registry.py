@@ -55,3 +55,28 @@ def test_upload_when_the_runtime_is_not_built_is_a_503_for_the_operator(client, 
     refused = upload(client, role_headers["team"], baseline_archive)
     assert refused.status_code == 503, refused.text
     assert refused.json()["code"] == "runtime_not_built" and refused.json()["detail_zh"]
+
+
+def test_two_processes_needing_one_runtime_build_it_once(tmp_path):
+    """CI's two parallel passes (or several workers) share a build: the second waits for the first's lock."""
+    import subprocess
+    import sys
+
+    locks, built = tmp_path / "locks", tmp_path / "built"
+    (locks / "tiny").mkdir(parents=True)
+    (locks / "tiny" / "requirements.lock").write_text("six==1.17.0\n")
+    code = (
+        "from pathlib import Path; from dabiwu.runtimes.build import ensure_built; from dabiwu.settings import Settings; "
+        f"r = ensure_built('tiny', Settings(runtime_locks_dir=Path({str(locks)!r}), runtimes_dir=Path({str(built)!r})), "
+        "progress=print); print('PATH', r.path, r.manifest()['built_at'])"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=280)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    assert sum("building from" in out for out in outputs) == 1, outputs  # exactly one build
+    finals = {line for out in outputs for line in out.splitlines() if line.startswith("PATH ")}
+    assert len(finals) == 1, finals  # both got the same runtime, built at the same moment
+    runtime_dirs = [p for p in built.iterdir() if p.is_dir()]
+    assert len(runtime_dirs) == 1 and runtime_dirs[0].name.startswith("tiny-")
+    assert (runtime_dirs[0] / "lib" / "python3.11" / "site-packages" / "six.py").is_file()

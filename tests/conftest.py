@@ -34,13 +34,23 @@ def _pg_admin_engine(url: str):
     return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def scoring_runtime():
-    """The default scoring runtime, built once per machine (a no-op once built; see DABIWU_RUNTIMES_DIR)."""
+def pytest_sessionstart(session):
+    """Build the default scoring runtime before any test, once per machine (a no-op once built; see
+    DABIWU_RUNTIMES_DIR). Here rather than in a fixture: a first build takes minutes, longer than the per-test
+    timeout, which covers fixture setup. `make test` and `.ci/run` build it even earlier (`make runtime`)."""
     from dabiwu.runtimes.build import ensure_built
     from dabiwu.settings import Settings
 
-    return ensure_built(None, Settings(), progress=lambda line: print(line, flush=True))
+    ensure_built(None, Settings(), progress=lambda line: print(line, flush=True))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scoring_runtime():
+    """The default scoring runtime, built by pytest_sessionstart."""
+    from dabiwu.runtimes import built_runtime
+    from dabiwu.settings import Settings
+
+    return built_runtime(None, Settings())
 
 
 @pytest.fixture(scope="session")

@@ -47,6 +47,7 @@ def register_server_commands(app: typer.Typer) -> None:
 
         settings = _settings_with(host=host, port=port, mode="demo" if demo else None, web_workers=web_workers)
         prepare(settings)
+        _warn_if_runtime_missing(settings)
         if demo:
             from dabiwu.demo import seed_demo
 
@@ -81,6 +82,21 @@ def register_server_commands(app: typer.Typer) -> None:
         settings = get_settings()
         prepare(settings)
         run_worker(settings, concurrency=concurrency)
+
+
+def _warn_if_runtime_missing(settings: Settings) -> None:
+    """Uploads and scoring need the default scoring runtime; say so now rather than at the first upload."""
+    from dabiwu.runtimes import get_runtime
+
+    try:
+        runtime = get_runtime(None, settings)
+    except Exception as exc:  # noqa: BLE001 - an unknown default is reported the same way
+        console.print(f"[yellow]{exc}[/yellow]")
+        return
+    if not runtime.built:
+        console.print(f"[yellow]The scoring runtime {runtime.name} is not built on this machine: uploads will answer "
+                      f"503 until it is. Build it once with `dabiwu runtimes build {runtime.name}` (or `make run`)."
+                      "[/yellow]")
 
 
 def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool) -> None:

@@ -22,6 +22,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY platform ./platform
 COPY models_registry ./models_registry
 COPY challenges ./challenges
+COPY runtimes ./runtimes
 COPY frontend_dist ./frontend_dist
 COPY docker/worker_healthcheck.py ./docker/worker_healthcheck.py
 # The code finds frontend_dist/ and the bundled challenges/ beside its source tree, so the project is
@@ -41,6 +42,10 @@ RUN apt-get update \
  && install -d -o dabiwu -g dabiwu -m 0750 /var/lib/dabiwu
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
+# The default scoring runtime (runtimes/NAME/requirements.lock), built into the image from this stage's own
+# Python: models run with it, never with /opt/venv. Read-only for the service user.
+ENV DABIWU_RUNTIMES_DIR=/opt/runtimes
+RUN PIP_NO_CACHE_DIR=1 /opt/venv/bin/dabiwu runtimes build && chmod -R a+rX,go-w /opt/runtimes
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \

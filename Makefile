@@ -4,8 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export MLFLOW_DISABLE_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Built scoring runtimes (runtimes/NAME/requirements.lock), keyed by the lock's hash: `make run`,
+# `make test` and CI's two parallel passes share one build per machine.
+export DABIWU_RUNTIMES_DIR ?= $(HOME)/.cache/dabiwu/runtimes
 
-.PHONY: run test test-postgres bench venv frontend clean
+.PHONY: run test test-postgres bench venv runtime frontend clean
 
 # pip's output goes to a log file (its warnings about this machine's package mirrors are not the user's business);
 # the console gets one line per step, and the log's tail when a step fails.
@@ -21,25 +24,29 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# The default scoring runtime, built on first use (a few minutes, with progress), then reused.
+runtime: venv
+	@$(VENV)/bin/dabiwu runtimes build
+
 run:
 	@scripts/system-deps run
-	@$(MAKE) -s venv
+	@$(MAKE) -s runtime
 	$(VENV)/bin/dabiwu serve --demo
 
 # DABIWU_TEST_SKIP names parts of the machine to leave out on purpose (tests/system_parts.py); the Compose checks
 # need a Docker engine, which scripts/system-deps cannot install, so they are left out (and listed) without one.
 test:
 	@scripts/system-deps test
-	@$(MAKE) -s venv
+	@$(MAKE) -s runtime
 	@skip="$$DABIWU_TEST_SKIP"; \
 	if ! docker compose version >/dev/null 2>&1 && ! echo ",$$skip," | grep -q ",compose,"; then \
 	  skip="$${skip:+$$skip,}compose"; echo "dabiwu: no Docker Compose here: its checks are skipped (DABIWU_TEST_SKIP=$$skip)"; fi; \
 	DABIWU_TEST_SKIP="$$skip" $(PY) -m pytest $(PYTEST_ARGS)
 
-test-postgres: venv
+test-postgres: runtime
 	DABIWU_TEST_DATABASE_URL=$${DABIWU_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/dabiwu_test} $(PY) -m pytest $(PYTEST_ARGS)
 
-bench: venv
+bench: runtime
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 frontend:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ("bench_startup", "bench_generate", "bench_scoring", "bench_sandbox", "bench_overhead", "bench_million", "bench_upload", "bench_leaderboard")
+MODULES = ("bench_startup", "bench_generate", "bench_scoring", "bench_sandbox", "bench_overhead", "bench_million",
+           "bench_upload", "bench_leaderboard", "bench_runtimes")
 
 
 def main(argv: list[str]) -> int:

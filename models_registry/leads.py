@@ -129,8 +129,10 @@ def _first_bad(values: pd.Series, kind: str) -> tuple[int, object]:
     return 0, None
 
 
-def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict, settings=None) -> pd.DataFrame:  # noqa: ANN001
-    """Run the model in the platform's sandbox; the ranked lead list (id, score, rank: 1 = best)."""
+def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict, runtime: str | None = None,
+                     settings=None) -> pd.DataFrame:  # noqa: ANN001
+    """Run the model in the platform's sandbox, with the scoring runtime it was scored with (default: the
+    challenge's); the ranked lead list (id, score, rank: 1 = best)."""
     from dabiwu.sandbox import Limits, SandboxError, run
     from dabiwu.scoring.output import BadOutput, read_scores
 
@@ -143,7 +145,8 @@ def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict
         try:
             result = run(model_dir=Path(model_dir), features_path=features_path, out_dir=Path(tmp) / "out",
                          limits=Limits(memory_mb=int(limits.get("memory_mb", 4096)), cpu_seconds=seconds,
-                                       wall_seconds=seconds), settings=settings)
+                                       wall_seconds=seconds), settings=settings,
+                         runtime=runtime or challenge.get("runtime") or None)
             bounds = {} if settings is None else {"max_columns": settings.predictions_max_columns,
                                                   "max_footer_bytes": settings.predictions_max_footer_kb * 1024}
             scores = read_scores(result.predictions_path, n_rows=len(features), **bounds)

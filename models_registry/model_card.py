@@ -38,6 +38,7 @@ def build_model_card(
     override: bool,
     gate_checks: list[dict[str, Any]],
     flavors: list[str],
+    runtime: str = "",
 ) -> str:
     primary = metrics.get("primary", "average_precision")
     public, private = metrics.get("public", {}), metrics.get("private", {})
@@ -63,7 +64,7 @@ def build_model_card(
 
 ### 评测方法
 在平台保留的带标签线索集上评测，模型在沙箱中运行，看不到标签。公开集用于比赛期间的排行，
-私有集（本卡片的数字）只在定榜时公布。评分程序版本 {scorer_version}，数据集 sha256 `{dataset_sha256[:16]}…`。
+私有集（本卡片的数字）只在定榜时公布。评分程序版本 {scorer_version}，数据集 sha256 `{dataset_sha256[:16]}…`，评分运行环境 `{runtime or "?"}`（地市运行时使用同一环境：`dabiwu runtimes build {runtime or "NAME"}`）。
 
 | 指标 | 公开集 | 私有集 |
 | --- | --- | --- |
@@ -102,7 +103,7 @@ private split's size).
 ### How it was evaluated
 On the platform's held-out labelled lead set; the model ran in a sandbox and never saw the labels.
 The public split ranked the contest while it ran; the private split (the figures here) was revealed
-at finalize. Scorer {scorer_version}, dataset sha256 `{dataset_sha256[:16]}…`; model flavors: {", ".join(flavors) or "?"}.
+at finalize. Scorer {scorer_version}, dataset sha256 `{dataset_sha256[:16]}…`; model flavors: {", ".join(flavors) or "?"}; scoring runtime `{runtime or "?"}` (districts run it with the same one: `dabiwu runtimes build {runtime or "NAME"}`).
 
 | metric | public | private |
 | --- | --- | --- |

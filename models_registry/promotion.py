@@ -346,6 +346,7 @@ def _version_tags(
         "worst_district": str(worst.get("district", "")),
         "worst_district_score": "" if worst.get("value") is None else f"{worst['value']:.6f}",
         "scorer_version": score.scorer_version,
+        "runtime": runtime_of(challenge, submission),
         "model_sha256": checksum,
         "archive_sha256": submission.sha256 or "",
         "approved_by": actor.username,
@@ -378,7 +379,18 @@ def _card(*, challenge: Challenge, submission: Submission, score: Score, checksu
         override=override,
         gate_checks=report.checks,
         flavors=flavors,
+        runtime=runtime_of(challenge, submission),
     )
+
+
+def runtime_of(challenge: Challenge, submission: Submission) -> str:
+    """The scoring runtime the submission was checked and scored with (recorded at upload)."""
+    recorded = (submission.model_info or {}).get("runtime") if isinstance(submission.model_info, dict) else None
+    if recorded:
+        return str(recorded)
+    from dabiwu.settings import get_settings
+
+    return str(challenge.spec.get("runtime") or get_settings().default_runtime)
 
 
 # -- champion and delisting ----------------------------------------------------------------

@@ -88,6 +88,7 @@ class VersionSummary(BaseModel):
     field_precision: float | None
     drift: bool | None
     model_card: str
+    runtime: str = ""  # the scoring runtime it was scored with; `leads run` uses the same
 
 
 class VersionDetail(VersionSummary):

@@ -90,7 +90,16 @@ def summary(
         field_precision=field["field_precision"],
         drift=field["drift"],
         model_card=listing.model_card,
+        runtime=_runtime(session, listing),
     )
+
+
+def _runtime(session: Session, listing: RegistryListing) -> str:
+    from dabiwu.db.models import Submission
+    from models_registry.promotion import runtime_of
+
+    submission = session.get(Submission, listing.submission_id)
+    return runtime_of(submission.challenge, submission) if submission is not None else ""
 
 
 def adoption(session: Session, *, listing: RegistryListing) -> Adoption:

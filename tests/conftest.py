@@ -20,6 +20,11 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
+# Built scoring runtimes live outside the per-test temp folders, keyed by their lock's hash, so the
+# suite builds each at most once per machine (CI's two parallel passes share it; `make test` passes
+# the same folder). Every Settings of the suite, and every process it starts, reads this.
+os.environ.setdefault("DABIWU_RUNTIMES_DIR", str(Path.home() / ".cache" / "dabiwu" / "runtimes"))
+
 # Whole-pipeline fixtures (a loaded bundle, a real baseline model) shared by e2e and security tests.
 pytest_plugins = ["tests.pipeline"]
 PG_URL = os.environ.get("DABIWU_TEST_DATABASE_URL")
@@ -27,6 +32,25 @@ PG_URL = os.environ.get("DABIWU_TEST_DATABASE_URL")
 
 def _pg_admin_engine(url: str):
     return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def pytest_sessionstart(session):
+    """Build the default scoring runtime before any test, once per machine (a no-op once built; see
+    DABIWU_RUNTIMES_DIR). Here rather than in a fixture: a first build takes minutes, longer than the per-test
+    timeout, which covers fixture setup. `make test` and `.ci/run` build it even earlier (`make runtime`)."""
+    from dabiwu.runtimes.build import ensure_built
+    from dabiwu.settings import Settings
+
+    ensure_built(None, Settings(), progress=lambda line: print(line, flush=True))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def scoring_runtime():
+    """The default scoring runtime, built by pytest_sessionstart."""
+    from dabiwu.runtimes import built_runtime
+    from dabiwu.settings import Settings
+
+    return built_runtime(None, Settings())
 
 
 @pytest.fixture(scope="session")

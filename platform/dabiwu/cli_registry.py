@@ -45,6 +45,9 @@ def register_registry_commands(app: typer.Typer) -> None:
         remember(Path(result["path"]), name=result["name"], version=result["version"])
         console.print(f"pulled {result['name']} version {result['version']} ({result['tags'].get('team', '?')}) "
                       f"into {result['path']}")
+        runtime = result["tags"].get("runtime")
+        if runtime:
+            print(f"scoring runtime {runtime} (run it with the same: dabiwu runtimes build {runtime})")
         print(f"sha256 {checksum} verified")
 
     @leads.command("run")
@@ -71,8 +74,11 @@ def register_registry_commands(app: typer.Typer) -> None:
             features = fit_to_model(frame, model_dir=model_dir, challenge=challenge)
             from dabiwu.settings import get_settings
 
+            runtime = version.get("runtime") or challenge.get("runtime") or None
+            console.print(f"scoring runtime: {runtime or 'the default'}", markup=False, highlight=False)
             # the CLI is the edge that reads the environment; the sandbox gets these settings, not a global
-            ranked = score_in_sandbox(features, model_dir=model_dir, challenge=challenge, settings=get_settings())
+            ranked = score_in_sandbox(features, model_dir=model_dir, challenge=challenge, runtime=runtime,
+                                      settings=get_settings())
         except LeadsError as exc:
             console.print(f"[red]{exc}[/red]")
             if exc.log_tail:

@@ -67,6 +67,7 @@ def register_server_commands(app: typer.Typer) -> None:
                 require_sandbox(settings, console, demo=demo)
         with steps.step(f"preparing {settings.home_dir} (migrations) / 准备数据目录"):
             prepare(settings)
+        _warn_if_runtime_missing(settings)
         if demo:
             from dabiwu.demo import seed_demo
 
@@ -103,6 +104,21 @@ def register_server_commands(app: typer.Typer) -> None:
         settings = get_settings()
         prepare(settings)
         run_worker(settings, concurrency=concurrency)
+
+
+def _warn_if_runtime_missing(settings: Settings) -> None:
+    """Uploads and scoring need the default scoring runtime; say so now rather than at the first upload."""
+    from dabiwu.runtimes import get_runtime
+
+    try:
+        runtime = get_runtime(None, settings)
+    except Exception as exc:  # noqa: BLE001 - an unknown default is reported the same way
+        console.print(f"[yellow]{exc}[/yellow]")
+        return
+    if not runtime.built:
+        console.print(f"[yellow]The scoring runtime {runtime.name} is not built on this machine: uploads will answer "
+                      f"503 until it is. Build it once with `dabiwu runtimes build {runtime.name}` (or `make run`)."
+                      "[/yellow]")
 
 
 def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool, steps=None) -> None:

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     district_metrics_min_positives: int = Field(default=10, ge=0)
     district_metrics_decimals: int = Field(default=2, ge=0, le=12)
     reported_threshold_digits: int = Field(default=3, ge=1, le=17)
+    # Scoring runtimes (docs/operator.md "Scoring runtimes"): the one a challenge gets when its
+    # challenge.yaml names none; where built runtimes live (default DABIWU_HOME/runtimes; point several
+    # installs, `make run` and `make test` at one folder to build each runtime once per machine); and
+    # where the lock files are (default: the repository's runtimes/ folder).
+    default_runtime: str = "standard-2026.12"
+    runtimes_dir: Path | None = None
+    runtime_locks_dir: Path | None = None
     session_token_hours: int = 12
     login_attempts_per_minute: int = 10
     # A key of the sign-in throttle (an address, or a username at an address) locked again is locked twice as long,

@@ -120,6 +120,7 @@ def _process_env(*, databases: dict, broker: str, s3) -> dict[str, str]:
         # busy 2-core machine misses its renewals and has its job taken away (harmless, but scored twice).
         "DABIWU_JOB_LEASE_SECONDS": "8",
         "DABIWU_LOG_JSON": "false",
+        "DABIWU_RUNTIMES_DIR": os.environ["DABIWU_RUNTIMES_DIR"],  # the suite's one build of the runtime
     }
 
 

@@ -146,11 +146,13 @@ def test_districts_pull_and_run_the_champion_with_stock_mlflow_and_the_cli(serve
     detail = httpx.get(f"{served}/api/v1/registry/models/{SLUG}/versions/1",
                        headers=world.headers["district"]).json()
     assert f"sha256 {detail['model_sha256']} verified" in pulled.stdout
+    assert f"scoring runtime {detail['runtime']}" in pulled.stdout  # the district runs it with the same
     assert (tmp_path / "pulled" / "MLmodel").is_file()
 
     ranked_path = tmp_path / "ranked.xlsx"
     ran = cli("leads", "run", f"{SLUG}@champion", "--input", str(leads_csv), "--out", str(ranked_path))
     assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert f"scoring runtime: {detail['runtime']}" in ran.stdout
     ranked = pd.read_excel(ranked_path, dtype={"id": str})
     assert ranked["rank"].tolist() == list(range(1, 31))
     assert ranked["score"].is_monotonic_decreasing

@@ -37,6 +37,12 @@ def test_promotion_copies_the_files_tags_the_version_and_points_champion(registr
     assert tags["private_ci"].startswith("[") and tags["worst_district"] in {"zaoyang", "xiangzhou", "fancheng", "yicheng"}
     assert "## 中文" in version.description and "## English" in version.description
     assert "| zaoyang |" in version.description  # the per-district table
+    from dabiwu.settings import get_settings
+
+    runtime = get_settings().default_runtime  # the challenge names none: the install's default scored it
+    assert tags["runtime"] == runtime and f"scoring runtime `{runtime}`" in version.description
+    detail = registry_client.get(f"/api/v1/registry/models/{SLUG}/versions/1", headers=world.headers["judge"]).json()
+    assert detail["runtime"] == runtime
     assert backend.alias_version(name=SLUG, alias="champion") == 1
 
     # The registered files are the team's files, byte for byte (nothing was loaded or re-saved).

@@ -58,13 +58,12 @@ def test_missing_features_are_the_platforms_problem(sklearn_model, tmp_path):
 
 
 @requires_sandbox
-def test_state_folder_inside_a_shown_folder_is_refused(sklearn_model, features_path, tmp_path):
-    import sys
-    from pathlib import Path
-
+def test_state_folder_inside_a_shown_folder_is_refused(sklearn_model, features_path, tmp_path, scoring_runtime):
     from dabiwu.settings import Settings
 
-    settings = Settings(home=Path(sys.prefix).resolve() / "var")  # the caller's settings, not the process's
+    # The scoring runtime's folder is shown to the model (the platform's own venv no longer is); the caller's
+    # settings, not the process's, say which folder is the state folder.
+    settings = Settings(home=scoring_runtime.path.resolve() / "var")
     with pytest.raises(SandboxError) as info:
         run(model_dir=sklearn_model, features_path=features_path, out_dir=tmp_path / "out", limits=Limits(),
             kind="bwrap" if probe("bwrap")[0] else "unshare", settings=settings)

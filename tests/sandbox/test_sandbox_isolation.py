@@ -72,14 +72,17 @@ def attempt(tmp_path_factory, features_path):
 
 
 @requires_bwrap
-def test_state_folder_other_teams_and_host_files_are_invisible(attempt):
+def test_state_folder_other_teams_and_host_files_are_invisible(attempt, scoring_runtime):
     answers = attempt["answers"]
     for key, value in answers.items():
         if key.startswith("read_"):
             assert value.startswith("DENIED:"), (key, value)
     for i in range(4):  # the folders holding the state and the world-readable file are not even listable
         assert answers[f"list_{i}"].startswith("DENIED:"), answers[f"list_{i}"]
-    assert answers["list_4"] == "OK:['.pyenv']"  # /root shows only the path to the Python installation
+    # /root shows only the paths to the Python installation and the scoring runtime (when they lie there)
+    shown = sorted({Path(p).resolve().parts[2] for p in (scoring_runtime.path, scoring_runtime.base_prefix)
+                    if Path(p).resolve().parts[1] == "root"})
+    assert answers["list_4"] == f"OK:{shown}"
     everything = repr(answers) + attempt["logs"]
     assert SECRET not in everything
     listings = " ".join(v for k, v in answers.items() if k.startswith("list_"))
@@ -87,12 +90,12 @@ def test_state_folder_other_teams_and_host_files_are_invisible(attempt):
 
 
 @requires_bwrap
-def test_only_the_interpreter_and_the_job_are_visible(attempt):
+def test_only_the_interpreter_and_the_job_are_visible(attempt, scoring_runtime):
     root = eval(attempt["answers"]["root_listing"])  # noqa: S307 - our own repr of a list of names
     assert "var" not in root and "home" not in root and "opt" not in root
-    # the top folders of the Python installation and the venv (/root/.pyenv and <checkout>/.venv here) are bound
-    # read-only so the interpreter runs; everything else of the host is absent
-    interpreter_tops = {Path(p).resolve().parts[1] for p in (sys.prefix, sys.base_prefix)}
+    # the top folders of the Python installation and the scoring runtime (/root/.pyenv and /root/.cache here) are
+    # bound read-only so the interpreter runs; everything else of the host, the platform's own venv included, is absent
+    interpreter_tops = {Path(p).resolve().parts[1] for p in (scoring_runtime.path, scoring_runtime.base_prefix)}
     assert set(root) <= {"bin", "dev", "etc", "lib", "lib64", "lib32", "libx32", "proc", "sandbox", "sbin",
                          "tmp", "usr"} | interpreter_tops, (root, interpreter_tops)
 

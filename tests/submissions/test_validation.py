@@ -145,22 +145,31 @@ def test_missing_pyfunc_flavor(editable_mlflow_model, intake_challenge):
     assert "sklearn" in err.message
 
 
-def test_signature_missing_a_feature_column(editable_mlflow_model, intake_challenge):
+def test_signature_listing_a_subset_of_the_columns_is_accepted(editable_mlflow_model, intake_challenge):
+    """Stock MLflow drops the columns a signature does not list; so does the platform (issue #16)."""
     model_dir = editable_mlflow_model("sklearn_skops")
     edit_inputs(model_dir, lambda cols: [c for c in cols if c["name"] != "district"])
-    err = refused(model_dir, intake_challenge, "signature_mismatch", "infer_signature")
-    assert "'district'" in err.message
+    info = validate(model_dir, intake_challenge)
+    assert "district" not in info.input_columns
+    assert any("'district'" in w and "dropped" in w for w in info.warnings)
 
 
-def test_signature_requiring_the_id_and_unknown_columns(editable_mlflow_model, intake_challenge):
+def test_signature_may_list_the_id_column_which_models_receive(editable_mlflow_model, intake_challenge):
+    """One rule at upload and in the sandbox: the scoring frame holds the id column (docs/team.md)."""
+    model_dir = editable_mlflow_model("sklearn_cloudpickle")
+    edit_inputs(model_dir, lambda cols: cols + [{"type": "string", "name": "case_id", "required": True}])
+    assert "case_id" in validate(model_dir, intake_challenge).input_columns
+
+
+def test_signature_requiring_the_label_and_unknown_columns(editable_mlflow_model, intake_challenge):
     model_dir = editable_mlflow_model("sklearn_cloudpickle")
     edit_inputs(
         model_dir,
         lambda cols: cols
-        + [{"type": "string", "name": "case_id", "required": True}, {"type": "double", "name": "amout", "required": True}],
+        + [{"type": "long", "name": "is_lead", "required": True}, {"type": "double", "name": "amout", "required": True}],
     )
-    err = refused(model_dir, intake_challenge, "signature_mismatch", "infer_signature", "id column")
-    assert "'case_id'" in err.message and "'amout'" in err.message
+    err = refused(model_dir, intake_challenge, "signature_mismatch", "infer_signature", "the label")
+    assert "'is_lead'" in err.message and "'amout'" in err.message
 
 
 def test_signature_type_incompatibilities(editable_mlflow_model, intake_challenge):
@@ -190,14 +199,34 @@ def test_oversize_model(editable_mlflow_model, intake_challenge):
     assert "limit of 1 MB" in err.message
 
 
-def test_unsatisfiable_requirements(editable_mlflow_model, intake_challenge):
+def test_unsatisfiable_requirements(editable_mlflow_model, intake_challenge, scoring_runtime):
+    """Checked against the challenge's runtime, whose name each problem carries."""
     model_dir = editable_mlflow_model("sklearn_skops")
     with (model_dir / "requirements.txt").open("a") as f:
         f.write("\nnonexistent-pkg-xyz==1.0\nscikit-learn==0.24.2\n./wheels/private.whl\n")
-    err = refused(model_dir, intake_challenge, "unsatisfiable_requirements", "installs nothing", "train and save")
-    assert "nonexistent-pkg-xyz==1.0 (not installed)" in err.message
-    assert f"scikit-learn==0.24.2 (installed: {version('scikit-learn')})" in err.message
+    err = refused(model_dir, intake_challenge, "unsatisfiable_requirements", "installs nothing", "train and save",
+                  runtime=scoring_runtime)
+    where = f"scoring runtime {scoring_runtime.name}"
+    assert f"nonexistent-pkg-xyz==1.0 (nonexistent-pkg-xyz is not in the {where})" in err.message
+    assert f"scikit-learn==0.24.2 (the {where} has scikit-learn {version('scikit-learn')})" in err.message
     assert "./wheels/private.whl" in err.message
+
+
+def test_requirements_resolved_against_the_runtime(editable_mlflow_model, intake_challenge, scoring_runtime):
+    """Compatible versions pass; xgboost-cpu satisfies xgboost; python_env.yaml's own dependencies count;
+    its build dependencies (pip, setuptools, wheel) do not."""
+    model_dir = editable_mlflow_model("sklearn_skops")
+    with (model_dir / "requirements.txt").open("a") as f:
+        f.write("\nxgboost>=3.0\nlightgbm<5\ncatboost\njieba==0.42.1\n")
+    env = model_dir / "python_env.yaml"
+    env.write_text(env.read_text() + "- polars==1.0\n")
+    assert "dependencies:" in env.read_text() and "- pip" in env.read_text()
+    err = refused(model_dir, intake_challenge, "unsatisfiable_requirements", runtime=scoring_runtime)
+    assert "polars==1.0 (polars is not in the scoring runtime" in err.message
+    assert "xgboost" not in err.message.split(". The sandbox")[0] and "pip" not in err.message.split(" (")[0]
+    env.write_text(env.read_text().replace("- polars==1.0\n", ""))
+    info = validate(model_dir, intake_challenge, runtime=scoring_runtime)
+    assert "xgboost>=3.0" in info.requirements
 
 
 def test_mlflow_of_another_major_is_refused(editable_mlflow_model, intake_challenge):
@@ -205,7 +234,7 @@ def test_mlflow_of_another_major_is_refused(editable_mlflow_model, intake_challe
     text = (model_dir / "requirements.txt").read_text().replace(f"mlflow=={version('mlflow')}", "mlflow==2.22.0")
     (model_dir / "requirements.txt").write_text(text)
     err = refused(model_dir, intake_challenge, "unsatisfiable_requirements")
-    assert "mlflow==2.22.0 (installed: " in err.message
+    assert "mlflow==2.22.0 (the scoring environment has mlflow " in err.message
 
 
 @pytest.mark.parametrize("kind", ["sklearn_cloudpickle", "pyfunc_code"])

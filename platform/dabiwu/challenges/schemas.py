@@ -9,7 +9,7 @@ from dabiwu.db.models import Challenge
 # included) stays server-side unless it is added here on purpose.
 PUBLIC_SPEC_FIELDS = (
     "description_zh", "description_en", "supervision_point", "columns", "id_column", "label_column",
-    "group_column", "metric", "phases", "limits", "rubric", "ranking", "promotion",
+    "group_column", "metric", "phases", "limits", "rubric", "ranking", "promotion", "runtime",
 )
 
 
@@ -39,11 +39,16 @@ class ChallengeOut(BaseModel):
     rubric: list[dict] = []
     ranking: dict = {}
     promotion: dict = {}
+    runtime: str = ""  # the scoring runtime its models run in (runtimes/NAME/requirements.lock)
 
     @classmethod
     def of(cls, challenge: Challenge) -> "ChallengeOut":
         dataset = challenge.current_dataset
         public = {k: challenge.spec[k] for k in PUBLIC_SPEC_FIELDS if k in challenge.spec}
+        if not public.get("runtime"):  # loaded before challenges named one: scored with the default
+            from dabiwu.settings import get_settings
+
+            public["runtime"] = get_settings().default_runtime
         return cls(
             id=challenge.slug,
             slug=challenge.slug,

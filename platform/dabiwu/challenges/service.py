@@ -44,6 +44,26 @@ def _json_safe(spec: dict) -> dict:
     return json.loads(json.dumps(spec, default=default, ensure_ascii=False))
 
 
+def _runtime_of(spec: dict, *, existing: dict | None, path: Path) -> str:
+    """The scoring runtime the challenge names (default: the install's), which must exist and never changes."""
+    from dabiwu.challenges.bundle import BundleError
+    from dabiwu.runtimes import RuntimeError_, get_runtime
+    from dabiwu.settings import get_settings
+
+    settings = get_settings()
+    kept = (existing or {}).get("runtime")
+    name = spec.get("runtime") or kept or settings.default_runtime
+    if kept and name != kept:
+        raise BundleError(f"{path}: challenge.yaml names runtime {name!r}, but this challenge is scored with {kept!r}, "
+                          "and a runtime never changes under a challenge. Keep runtime: " + kept + ", or publish the "
+                          "new runtime under a new challenge slug.")
+    try:
+        get_runtime(name, settings)
+    except RuntimeError_ as exc:
+        raise BundleError(f"{path}: {exc.detail}") from exc
+    return name
+
+
 def get_challenge(session: Session, *, slug: str) -> Challenge | None:
     return session.scalar(select(Challenge).where(Challenge.slug == slug))
 
@@ -61,6 +81,7 @@ def load_challenge(
     bundle = load_bundle(path)
     spec = _json_safe(bundle.spec)
     challenge = get_challenge(session, slug=bundle.slug)
+    spec["runtime"] = _runtime_of(spec, existing=challenge.spec if challenge is not None else None, path=path)
     if challenge is not None:
         existing = session.scalar(
             select(DatasetVersion).where(
@@ -126,7 +147,8 @@ def _store_dataset(
         features_path, labels_path = tmpdir / "test_features.parquet", tmpdir / "test_labels.parquet"
         pq.write_table(features, features_path)
         labels.to_parquet(labels_path, index=False)
-        kit_path = build_starting_kit(bundle=bundle, train_path=train_path, out_path=tmpdir / "starting-kit.zip")
+        kit_path = build_starting_kit(bundle=bundle, train_path=train_path, out_path=tmpdir / "starting-kit.zip",
+                                      runtime=spec.get("runtime"))
 
         train_blob = store.put_file(f"{prefix}/public/train.parquet", train_path)
         csv_blob = store.put_file(f"{prefix}/public/train.csv", csv_path)

@@ -160,7 +160,7 @@ if __name__ == "__main__":
 '''.lstrip()
 
 
-def _readme(bundle: Bundle, train_name: str) -> str:
+def _readme(bundle: Bundle, train_name: str, runtime: str = "") -> str:
     spec = bundle.spec
     metric, limits = spec["metric"], spec["limits"]
     slug, id_col, label_col, group_col = bundle.slug, bundle.id_column, bundle.label_column, bundle.group_column
@@ -298,7 +298,26 @@ dabiwu status SUBMISSION_ID
 - the hidden test set is split by (district, label): 30% for the public leaderboard, 70% for the final private one;
 - at most {limits["daily_submissions"]} submissions a day; models up to {limits["max_model_mb"]} MB; prediction within {limits["time_limit_s"]} s and
   {limits["memory_mb"]} MB, with no network; teams of up to {limits["team_size"]}, who pick {limits["final_selections"]} submissions for the private leaderboard.
+
+### Scoring runtime 评分运行环境
+Models of this challenge run in the scoring runtime **{runtime}**: Python 3.11 with exactly the packages in
+`runtime-requirements.lock` (scikit-learn, LightGBM, XGBoost, CatBoost, jieba, pandas, mlflow...).
+Install the same versions to train (`pip install -r runtime-requirements.lock`), so the model's
+`requirements.txt` is met at upload. The sandbox installs nothing.
 """
+
+
+def _runtime_lock(runtime: str | None) -> bytes | None:
+    """The lock file of the challenge's scoring runtime, so teams train with the versions that score."""
+    if not runtime:
+        return None
+    from dabiwu.runtimes import RuntimeError_, get_runtime
+    from dabiwu.settings import get_settings
+
+    try:
+        return get_runtime(runtime, get_settings()).lock_path.read_bytes()
+    except RuntimeError_:
+        return None
 
 
 def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -308,7 +327,7 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
     archive.writestr(info, data)
 
 
-def build_starting_kit(*, bundle: Bundle, train_path: Path, out_path: Path) -> Path:
+def build_starting_kit(*, bundle: Bundle, train_path: Path, out_path: Path, runtime: str | None = None) -> Path:
     """Write the kit zip to `out_path` (folder `<slug>-starting-kit/` inside) and return its path."""
     train_path, out_path = Path(train_path), Path(out_path)
     if not train_path.is_file():
@@ -317,12 +336,15 @@ def build_starting_kit(*, bundle: Bundle, train_path: Path, out_path: Path) -> P
     dictionary = io.StringIO()
     bundle.data_dictionary().to_csv(dictionary, index=False)
     files = {
-        "README.md": _readme(bundle, train_name).encode("utf-8"),
+        "README.md": _readme(bundle, train_name, runtime or "").encode("utf-8"),
         "baseline.py": (bundle.path / "baseline.py").read_bytes(),
         "data_dictionary.csv": dictionary.getvalue().encode("utf-8-sig"),  # BOM: Excel then reads the Chinese
         "train_and_package.py": TRAIN_AND_PACKAGE.encode("utf-8"),
         train_name: train_path.read_bytes(),
     }
+    lock = _runtime_lock(runtime)
+    if lock is not None:
+        files["runtime-requirements.lock"] = lock
     out_path.parent.mkdir(parents=True, exist_ok=True)
     folder = f"{bundle.slug}-starting-kit"
     with zipfile.ZipFile(out_path, "w") as archive:

@@ -86,11 +86,12 @@ def prewarm_sandbox(settings: Settings) -> bool:
     sandboxes, and if no sandbox works at all, each job says so as a platform error."""
     if not settings.sandbox_prewarm:
         return False
+    from dabiwu.runtimes import built_runtime
     from dabiwu.sandbox import prewarm
     from dabiwu.scoring.service import limits_for
 
     try:
-        kind = prewarm(limits_for({}, settings), settings=settings)
+        kind = prewarm(limits_for({}, settings), settings=settings, runtime=built_runtime(None, settings))
     except Exception:
         log.exception("could not pre-start a sandbox; jobs will start their own")
         return False

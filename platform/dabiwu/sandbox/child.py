@@ -261,13 +261,13 @@ def _warn_mismatches(model_dir: str) -> None:
             req = Requirement(line)
             installed = metadata.version(req.name)
         except metadata.PackageNotFoundError:
-            print(f"dabiwu-sandbox: warning: the model requires {line}, which is not installed on the platform.",
+            print(f"dabiwu-sandbox: warning: the model requires {line}, which is not in the scoring runtime.",
                   file=sys.stderr)
             continue
         except Exception:  # noqa: BLE001 - an unparsable line is the model's business
             continue
         if req.specifier and not req.specifier.contains(installed, prereleases=True):
-            print(f"dabiwu-sandbox: warning: the model requires {line}; the platform has {req.name}=={installed}.",
+            print(f"dabiwu-sandbox: warning: the model requires {line}; the scoring runtime has {req.name}=={installed}.",
                   file=sys.stderr)
     try:
         import yaml
@@ -277,7 +277,7 @@ def _warn_mismatches(model_dir: str) -> None:
         saved = str(flavors.get("python_function", {}).get("python_version", ""))
         ours = platform.python_version()
         if saved and saved.split(".")[:2] != ours.split(".")[:2]:
-            print(f"dabiwu-sandbox: warning: the model was saved with Python {saved}; the platform runs {ours}.",
+            print(f"dabiwu-sandbox: warning: the model was saved with Python {saved}; the scoring runtime runs {ours}.",
                   file=sys.stderr)
     except Exception:  # noqa: BLE001
         pass

@@ -1,4 +1,4 @@
-"""The Python the model runs under: this process's own venv, shown read-only inside the sandbox."""
+"""The Python the model runs under: a scoring runtime's venv (or, for probes, this process's), shown read-only."""
 
 from __future__ import annotations
 
@@ -33,3 +33,11 @@ def current_interpreter() -> Interpreter:
     if not executable.exists():
         executable = Path(sys.executable)
     return Interpreter(executable=executable, prefix=prefix, base_prefix=base, real_executable=executable.resolve())
+
+
+def runtime_interpreter(runtime) -> Interpreter:  # noqa: ANN001 - a dabiwu.runtimes.Runtime
+    """The Python of a built scoring runtime: its venv and the Python installation it was made from.
+    The platform's own venv (and so the `dabiwu` package) is then not shown to the model at all."""
+    executable = runtime.python
+    return Interpreter(executable=executable, prefix=runtime.path.resolve(), base_prefix=runtime.base_prefix.resolve(),
+                       real_executable=executable.resolve())

@@ -30,7 +30,7 @@ from dabiwu.sandbox.bwrap import CHILD_MOUNT, MODEL_MOUNT, SYSTEM_PATHS
 from dabiwu.sandbox.classify import child_stats, classify, last_lines
 from dabiwu.sandbox.detect import detect_sandbox
 from dabiwu.sandbox.errors import SandboxError
-from dabiwu.sandbox.interpreter import current_interpreter
+from dabiwu.sandbox.interpreter import Interpreter, runtime_interpreter
 from dabiwu.sandbox.launch import build_launch, fresh_uid, identity_files, running_as_root
 from dabiwu.sandbox.limits import Limits, SandboxResult
 from dabiwu.sandbox.supervise import Outcome, kill_and_reap, own_hwm_mb, spawn, supervise, sweep_uid
@@ -51,6 +51,25 @@ def state_folder(settings: Settings | None) -> Path | None:
 
 def _preference(settings: Settings | None) -> str:
     return settings.sandbox if settings is not None else "auto"
+
+
+def resolve_runtime(runtime, settings: Settings | None = None):  # noqa: ANN001, ANN201 - a name, a Runtime or None
+    """The built runtime to run the model with (None: the install's default); `unavailable` if not built.
+    `settings` are the caller's (where runtimes are built, which is the default); without them, the process's."""
+    from dabiwu.runtimes import Runtime, RuntimeError_, built_runtime
+
+    if isinstance(runtime, Runtime):
+        if runtime.built:
+            return runtime
+        runtime = runtime.name
+    if settings is None:
+        from dabiwu.settings import get_settings
+
+        settings = get_settings()
+    try:
+        return built_runtime(runtime, settings)
+    except RuntimeError_ as exc:
+        raise SandboxError(kind="unavailable", message=exc.detail) from exc
 
 
 def _readable_by_anyone(root: Path) -> bool:
@@ -126,6 +145,7 @@ class PreparedSandbox:
 
     kind: str
     max_output_mb: int
+    runtime_key: str  # the runtime's folder: a pre-started sandbox serves only jobs of its own runtime
     preload: tuple[str, ...]
     proc: subprocess.Popen
     job_dir: Path
@@ -174,12 +194,14 @@ class PreparedSandbox:
         shutil.rmtree(self.job_dir, ignore_errors=True)
 
 
-def prepare(*, kind: str, max_output_mb: int, model_dir: Path | None, preload: tuple[str, ...] = (),
-            state: Path | None = None) -> PreparedSandbox:
-    """Start a sandbox of `kind`. With `model_dir` the model folder is shown directly (a job that is
-    about to be sent); without it the sandbox gets an empty model folder, filled at dispatch. `state`
-    is the folder the model must never see (state_folder(settings))."""
-    interpreter = current_interpreter()
+def prepare(*, kind: str, max_output_mb: int, model_dir: Path | None, runtime=None,  # noqa: ANN001
+            preload: tuple[str, ...] = (), state: Path | None = None) -> PreparedSandbox:
+    """Start a sandbox of `kind` running `runtime`'s interpreter (a Runtime, a name, or None for the
+    default). With `model_dir` the model folder is shown directly (a job that is about to be sent);
+    without it the sandbox gets an empty model folder, filled at dispatch. `state` is the folder the
+    model must never see (state_folder(settings))."""
+    built = resolve_runtime(runtime)
+    interpreter: Interpreter = runtime_interpreter(built)
     uid = fresh_uid() if running_as_root() and kind != "none" else None
     job = Path(tempfile.mkdtemp(prefix="dabiwu-sandbox-"))
     opened: list[int] = []
@@ -246,7 +268,7 @@ def prepare(*, kind: str, max_output_mb: int, model_dir: Path | None, preload: t
     for fd in (status_w, predictions_w, control_fd):  # the child holds these now
         os.close(fd)
     return PreparedSandbox(
-        kind=kind, max_output_mb=max_output_mb, preload=tuple(preload), proc=proc, job_dir=job, model_slot=slot,
+        kind=kind, max_output_mb=max_output_mb, runtime_key=str(built.path), preload=tuple(preload), proc=proc, job_dir=job, model_slot=slot,
         model_arg=model_arg, uid=uid, signal_in_exit_code=launch.signal_in_exit_code, status_r=status_r,
         predictions_r=predictions_r, control=control_parent, prestarted=model_dir is None, spawn_hwm_mb=spawn_hwm_mb,
     )
@@ -338,16 +360,18 @@ def resolve_kind(kind: str | None, settings: Settings | None = None) -> str:
 
 
 def run(*, model_dir: Path, features_path: Path, out_dir: Path, limits: Limits, kind: str | None = None,
-        settings: Settings | None = None) -> SandboxResult:
+        settings: Settings | None = None, runtime=None) -> SandboxResult:  # noqa: ANN001
     """Score `features_path` (Parquet, features only: never pass labels) with the MLflow model in
-    `model_dir`, inside a sandbox. Writes predictions.parquet, stdout.log, stderr.log and stats.json to
+    `model_dir`, inside a sandbox running the scoring runtime `runtime` (a Runtime, its name, or None for
+    the install's default). Writes predictions.parquet, stdout.log, stderr.log and stats.json to
     `out_dir`. Raises SandboxError on any failure. Uses a pre-started sandbox if prewarm() made one
-    for this kind, output limit and state folder. `settings` are the caller's own (the worker's): its
+    for this kind, output limit, state folder and runtime. `settings` are the caller's own (the worker's): its
     state folder is hidden from the model and its DABIWU_SANDBOX is the default kind."""
     from dabiwu.sandbox import warm
 
     kind = resolve_kind(kind, settings)
     state = state_folder(settings)
+    built = resolve_runtime(runtime, settings)
     model_dir = Path(model_dir).resolve()
     out_dir = Path(out_dir)
     if not (model_dir / "MLmodel").is_file():
@@ -366,12 +390,13 @@ def run(*, model_dir: Path, features_path: Path, out_dir: Path, limits: Limits, 
             raise SandboxError(kind="unavailable", message=f"The features path {features_path} is not a regular "
                                "file; this is a platform problem: pass the Parquet file itself.")
         out_dir.mkdir(parents=True, exist_ok=True)
-        sandbox = warm.take(kind=kind, max_output_mb=limits.max_output_mb, state=state)
+        sandbox = warm.take(kind=kind, max_output_mb=limits.max_output_mb, runtime=built, state=state)
         if sandbox is None:
-            sandbox = prepare(kind=kind, max_output_mb=limits.max_output_mb, model_dir=model_dir, state=state)
+            sandbox = prepare(kind=kind, max_output_mb=limits.max_output_mb, model_dir=model_dir, runtime=built,
+                              state=state)
         try:
             return dispatch(sandbox, model_dir=model_dir, features_fd=features_fd, out_dir=out_dir, limits=limits)
         finally:
-            warm.replenish(kind=kind, max_output_mb=limits.max_output_mb, state=state)
+            warm.replenish(kind=kind, max_output_mb=limits.max_output_mb, runtime=built, state=state)
     finally:
         os.close(features_fd)

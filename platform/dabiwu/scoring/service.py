@@ -87,6 +87,7 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
                 out_dir=workdir / "out",
                 limits=limits,
                 settings=settings,  # the worker's own: its state folder is the one hidden from the model
+                runtime=_runtime(context.spec, settings),
             )
             # Footer checked (rows, columns, type, sizes) before any data is read: the file is the model's.
             scores = read_scores(result.predictions_path, n_rows=_rows(features_path),
@@ -135,7 +136,8 @@ def _explain(failure: ModelFailure, *, settings: Settings, store: ObjectStore, c
             seconds = min(settings.smoke_seconds, limits.wall_seconds)
             smoke_limits = replace(limits, wall_seconds=seconds, cpu_seconds=min(seconds, limits.cpu_seconds))
             smoke_result = run_in_sandbox(model_dir=model_dir, features_path=smoke_path, out_dir=workdir / "smoke-out",
-                                          limits=smoke_limits, settings=settings)
+                                          limits=smoke_limits, settings=settings,
+                                          runtime=_runtime(context.spec, settings))
             read_scores(smoke_result.predictions_path, n_rows=rows)
         except (SandboxError, BadOutput) as exc:
             if isinstance(exc, SandboxError) and exc.kind == "unavailable":
@@ -162,6 +164,14 @@ def _smoke_features(*, store: ObjectStore, context: JobContext, workdir: Path, r
     pq.write_table(table, smoke_path)
     train_path.unlink()
     return smoke_path, table.num_rows
+def _runtime(spec: dict, settings: Settings):  # noqa: ANN202
+    """The challenge's scoring runtime, built; not built here is the platform's fault (retried)."""
+    from dabiwu.runtimes import RuntimeError_, built_runtime
+
+    try:
+        return built_runtime(spec.get("runtime"), settings)
+    except RuntimeError_ as exc:
+        raise PlatformFault(exc.detail) from exc
 
 
 def _rows(features_path: Path) -> int:

@@ -116,6 +116,7 @@ def accept(
     description: str,
     scratch_root: Path,
     max_model_info_bytes: int = 64 * 1024,
+    runtime=None,  # noqa: ANN001 - the challenge's built scoring runtime (dabiwu.runtimes.Runtime)
 ) -> Accepted:
     day = shanghai_day()
     check_can_submit(session, challenge=challenge, user=user, day=day)
@@ -126,7 +127,8 @@ def accept(
     with tempfile.TemporaryDirectory(prefix="intake-", dir=scratch_root) as tmp:
         archive = Path(tmp) / "upload.bin"
         sha256, size = spool(stream, dest=archive, max_bytes=max_bytes)
-        info = _validate(archive=archive, workdir=Path(tmp) / "x", challenge=challenge, limits=limits)
+        info = _validate(archive=archive, workdir=Path(tmp) / "x", challenge=challenge, limits=limits,
+                         runtime=runtime)
         info = bounded_model_info(info, max_bytes=max_model_info_bytes)
         suffix = "zip" if info.get("archive_format") == "zip" else "tar.gz"
         blob = store.put_file(f"submissions/{challenge.slug}/{submission_id}/model.{suffix}", archive)
@@ -164,7 +166,7 @@ def accept(
     return Accepted(submission=submission, job=job, left_today=max(0, int(limits["daily_submissions"]) - used))
 
 
-def _validate(*, archive: Path, workdir: Path, challenge: Challenge, limits: dict) -> dict:
+def _validate(*, archive: Path, workdir: Path, challenge: Challenge, limits: dict, runtime=None) -> dict:  # noqa: ANN001
     spec = challenge.spec
     # The model folder may not exceed max_model_mb anyway: a bomb stops there, not at 2 GB on disk.
     # An IntakeError raised here answers the upload itself (413 for the size codes, else 422).
@@ -175,9 +177,12 @@ def _validate(*, archive: Path, workdir: Path, challenge: Challenge, limits: dic
         id_column=spec["id_column"],
         label_column=spec["label_column"],
         max_model_mb=int(limits["max_model_mb"]),
+        runtime=runtime,
     )
     details = info.to_dict()
     details["archive_format"] = "zip" if _is_zip(archive) else "tar"
+    if runtime is not None:
+        details["runtime"] = runtime.name
     shutil.rmtree(workdir, ignore_errors=True)
     return details
 

@@ -46,6 +46,9 @@ def upload_submission(
     if declared > max_bytes + 64 * 1024:
         raise too_large(max_bytes)
     settings = request.app.state.settings
+    from dabiwu.runtimes import built_runtime
+
+    runtime = built_runtime(challenge.spec.get("runtime"), settings)  # checked against what will score it
     accepted = accept(
         session,
         store=request.app.state.store,
@@ -56,6 +59,7 @@ def upload_submission(
         description=description,
         scratch_root=settings.home_dir / "tmp",
         max_model_info_bytes=settings.model_info_max_kb * 1024,
+        runtime=runtime,
     )
     # Enqueue only after the commit, so a worker never sees a job whose row is not there yet.
     executor = request.app.state.executor

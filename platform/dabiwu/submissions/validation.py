@@ -5,7 +5,11 @@ Nothing is unpickled or imported from the model; loader modules are located on d
 
 Decisions (the reasons are the point, so they are written here):
 
-- Python version. The scoring environment is this interpreter (3.11). Same major.minor: fine.
+- Runtime. The scoring environment is the challenge's scoring runtime (dabiwu.runtimes), not the
+  platform's own venv: its Python version and its installed distributions (read from its
+  site-packages metadata, never imported) are what a model is checked against. Without a runtime
+  (unit tests) this interpreter stands in.
+- Python version. The scoring environment is Python 3.11. Same major.minor: fine.
   Another 3.x: refused when the model is pickled (cloudpickle/pickle, including pyfunc
   PythonModel objects), because pickles made by cloudpickle embed code objects whose layout
   changes between minor versions and then fail to load, or load wrongly; accepted with a warning
@@ -17,13 +21,17 @@ Decisions (the reasons are the point, so they are written here):
   (every model pins the mlflow that saved it, and the model format is stable within a major); and
   an exact `==X.Y.Z` pin is accepted when X.Y matches the installed release (patch releases keep
   pickles and APIs). Anything else unmet is refused, naming the installed version.
-- Signature. Checked against what the scoring frame holds for each data-dictionary type
-  (FRAME_DTYPES, which the scorer must follow) and against MLflow's own schema enforcement: a model
-  that declares `double` for an `int` column would be refused by MLflow at predict time (it will
-  not cast int64 to float64), so it is refused here, where the team can still fix it. Every
-  feature column must appear in the signature, so that a renamed or dropped column is caught now;
-  required columns the challenge does not give (the id, the label, typos) are refused. Models
-  with tensor-based, unnamed or no signatures are accepted with a warning.
+- Requirements are also read from python_env.yaml's `dependencies` (its `-r requirements.txt` line
+  points at the file above; build_dependencies such as pip and setuptools are not needed to score).
+  `xgboost-cpu` in the runtime satisfies `xgboost` (the same `import xgboost`).
+- Signature, as stock MLflow treats it. The scoring frame (SCORING_FRAME_RULE) holds every column
+  of the data dictionary except the label, the id column included, with the dtypes of FRAME_DTYPES.
+  A signature may list any subset of those columns: MLflow's pyfunc drops the columns it does not
+  list, so the model gets exactly the columns it lists. Refused: a required column the frame does
+  not hold (the label, typos), and a declared type MLflow's schema enforcement would refuse for
+  the frame's dtype (it will not cast int64 to float64, so `double` for an `int` column fails at
+  predict time; refused here, where the team can still fix it). Models with tensor-based, unnamed
+  or no signatures are accepted with a warning (they get the whole frame).
 """
 
 from __future__ import annotations
@@ -80,7 +88,15 @@ _HOW_TO_DECLARE = {
 
 MLFLOW_FAMILY = {"mlflow", "mlflow-skinny", "mlflow-tracing"}
 PICKLED_FORMATS = {"cloudpickle", "pickle"}
-NOTABLE_PACKAGES = ("mlflow", "numpy", "pandas", "scikit-learn", "scipy", "skops", "xgboost", "lightgbm")
+NOTABLE_PACKAGES = ("mlflow", "numpy", "pandas", "scikit-learn", "scipy", "skops", "lightgbm", "xgboost", "catboost",
+                    "jieba")
+# Written in docs/team.md ("the columns a model receives"); child.py passes the frame as is and MLflow
+# drops what a signature does not list, so upload and sandbox apply the same rule.
+SCORING_FRAME_RULE = (
+    "A model receives every column of the data dictionary except the label, the id column included, in the "
+    "dictionary's order; with a column signature, only the columns the signature lists."
+)
+BUILD_ONLY = {"pip", "setuptools", "wheel"}
 
 _DOTTED_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _PY_VERSION = re.compile(r"^\s*(\d+)\.(\d+)")
@@ -114,20 +130,28 @@ def validate_model_dir(
     max_model_mb: int,
     scoring_python: tuple[int, int] | None = None,
     installed: Mapping[str, str] | None = None,
+    runtime=None,  # noqa: ANN001 - a built dabiwu.runtimes.Runtime: the environment the model will run in
 ) -> ModelInfo:
-    """Refuse (IntakeError) or describe the model. `scoring_python`/`installed` default to this interpreter."""
+    """Refuse (IntakeError) or describe the model. `scoring_python`/`installed` default to the runtime's
+    (or, with no runtime, to this interpreter's)."""
     model_dir = Path(model_dir)
     warnings: list[str] = []
+    env_name = f"scoring runtime {runtime.name}" if runtime is not None else "scoring environment"
+    if runtime is not None:
+        from dabiwu.runtimes import installed_distributions as runtime_distributions
+
+        scoring_python = scoring_python or runtime.python_version
+        installed = installed if installed is not None else runtime_distributions(runtime)
     mlmodel = _read_mlmodel(model_dir)
     flavors = mlmodel["flavors"]
     pyfunc = _pyfunc_flavor(flavors)
     size = _check_size(model_dir, max_model_mb)
     _check_referenced_files(model_dir, flavors)
-    loader_module = _check_loader_module(model_dir, pyfunc)
+    loader_module = _check_loader_module(model_dir, pyfunc, runtime.site_packages if runtime is not None else None)
     fmt = _serialization_format(flavors, pyfunc)
     python_version = _check_python(model_dir, pyfunc, fmt, scoring_python or sys.version_info[:2], warnings)
     requirements = _check_requirements(
-        model_dir, installed if installed is not None else installed_distributions(), warnings
+        model_dir, installed if installed is not None else installed_distributions(), warnings, env_name=env_name
     )
     signature, input_columns = _check_signature(mlmodel, columns, id_column, label_column, warnings)
     mlflow_version = mlmodel.get("mlflow_version")
@@ -213,9 +237,11 @@ def _serialization_format(flavors: dict[str, Any], pyfunc: dict[str, Any]) -> st
     return None
 
 
-def _check_loader_module(model_dir: Path, pyfunc: dict[str, Any]) -> str:
+def _check_loader_module(model_dir: Path, pyfunc: dict[str, Any], site_packages: Path | None) -> str:
     name = pyfunc["loader_module"]
-    if _DOTTED_NAME.match(name) and (_mlflow_module_exists(name) or _shipped_module_exists(model_dir, pyfunc, name)):
+    if _DOTTED_NAME.match(name) and (
+        _mlflow_module_exists(name, site_packages) or _shipped_module_exists(model_dir, pyfunc, name)
+    ):
         return name
     raise IntakeError(
         "unknown_loader_module",
@@ -227,13 +253,18 @@ def _check_loader_module(model_dir: Path, pyfunc: dict[str, Any]) -> str:
     )
 
 
-def _mlflow_module_exists(name: str) -> bool:
-    # Located on disk through mlflow's package folder: find_spec on a submodule would import parents.
+def _mlflow_module_exists(name: str, site_packages: Path | None) -> bool:
+    # Located on disk through mlflow's package folder (the runtime's, else ours): find_spec on a
+    # submodule would import parents.
     parts = name.split(".")
     if parts[0] != "mlflow":
         return False
-    spec = importlib.util.find_spec("mlflow")
-    for root in (spec.submodule_search_locations or []) if spec else []:
+    if site_packages is not None:
+        roots = [str(site_packages / "mlflow")]
+    else:
+        spec = importlib.util.find_spec("mlflow")
+        roots = list(spec.submodule_search_locations or []) if spec else []
+    for root in roots:
         base = Path(root).joinpath(*parts[1:])
         if base.with_suffix(".py").is_file() or (base / "__init__.py").is_file():
             return True
@@ -390,12 +421,13 @@ def installed_distributions() -> dict[str, str]:
     return dict(_installed_cached())
 
 
-def _check_requirements(model_dir: Path, installed: Mapping[str, str], warnings: list[str]) -> list[str]:
+def _check_requirements(model_dir: Path, installed: Mapping[str, str], warnings: list[str], *,
+                        env_name: str = "scoring environment") -> list[str]:
     path = model_dir / "requirements.txt"
+    raw_lines: list[str] = []
     if not path.is_file():
-        warnings.append("The model has no requirements.txt; it will run with the platform's packages as they are.")
-        return []
-    if path.stat().st_size > MAX_REQUIREMENTS_BYTES:
+        warnings.append(f"The model has no requirements.txt; it will run with the {env_name}'s packages as they are.")
+    elif path.stat().st_size > MAX_REQUIREMENTS_BYTES:
         raise IntakeError(
             "unsatisfiable_requirements",
             f"requirements.txt is larger than {MAX_REQUIREMENTS_BYTES // 1024} KB. List only the packages the model "
@@ -403,14 +435,17 @@ def _check_requirements(model_dir: Path, installed: Mapping[str, str], warnings:
             f"requirements.txt 超过 {MAX_REQUIREMENTS_BYTES // 1024} KB。请只列出模型加载和预测所需的包"
             "（mlflow 保存模型时会自动写出这个文件）。",
         )
+    else:
+        raw_lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    raw_lines += _python_env_dependencies(model_dir, warnings)
     installed = {canonicalize_name(k): v for k, v in installed.items()}
     environment = default_environment()
     lines: list[str] = []
     problems: list[str] = []
-    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for raw in raw_lines:
         # pip-compile style "--hash=..." options and trailing comments are not part of the requirement.
         line = re.split(r"\s+(?:#|--)", raw.strip(), maxsplit=1)[0].strip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith("#") or line in lines:
             continue
         if line.startswith("-"):
             warnings.append(f"requirements.txt option {line!r} was ignored: the platform installs nothing.")
@@ -426,7 +461,7 @@ def _check_requirements(model_dir: Path, installed: Mapping[str, str], warnings:
         name = canonicalize_name(req.name)
         version = installed.get(name)
         if version is None:
-            problems.append(f"{line} (not installed)")
+            problems.append(f"{line} ({req.name} is not in the {env_name})")
             continue
         if req.url:
             warnings.append(f"{line!r} names a URL; the installed {req.name} {version} will be used instead.")
@@ -441,19 +476,42 @@ def _check_requirements(model_dir: Path, installed: Mapping[str, str], warnings:
         if tolerated:
             warnings.append(f"{line!r} is not met exactly: {tolerated}")
         else:
-            problems.append(f"{line} (installed: {version})")
+            problems.append(f"{line} (the {env_name} has {req.name} {version})")
     if problems:
         provided = ", ".join(f"{n} {installed[n]}" for n in NOTABLE_PACKAGES if n in installed)
         raise IntakeError(
             "unsatisfiable_requirements",
-            "The model's requirements.txt asks for packages the scoring environment does not have: "
+            f"The model's requirements ask for packages the {env_name} does not have: "
             + "; ".join(problems)
-            + ". The sandbox has no network and installs nothing, so train and save the model against the platform's "
-            f"versions ({provided}), or remove lines for packages the model does not need.",
-            "模型的 requirements.txt 要求的包评分环境中没有：" + "；".join(problems)
-            + f"。沙箱没有网络，也不安装任何包：请按平台的版本（{provided}）训练并保存模型，或删除模型不需要的包。",
+            + ". The sandbox has no network and installs nothing, so train and save the model against the "
+            f"{env_name}'s versions ({provided}), or remove lines for packages the model does not need.",
+            f"模型的依赖要求的包在{env_name}中没有：" + "；".join(problems)
+            + f"。沙箱没有网络，也不安装任何包：请按该评分环境的版本（{provided}）训练并保存模型，或删除模型不需要的包。",
         )
     return lines
+
+
+def _python_env_dependencies(model_dir: Path, warnings: list[str]) -> list[str]:
+    """python_env.yaml's `dependencies` other than `-r file` (that file is requirements.txt, read already);
+    its build_dependencies (pip, setuptools, wheel) only install, and nothing is installed here."""
+    path = model_dir / "python_env.yaml"
+    if not path.is_file() or path.stat().st_size > MAX_MLMODEL_BYTES:
+        return []
+    try:
+        env = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return []  # _check_python has said so
+    deps = env.get("dependencies") if isinstance(env, dict) else None
+    if not isinstance(deps, list):
+        return []
+    found = []
+    for dep in deps:
+        if not isinstance(dep, str) or dep.strip().startswith("-r"):
+            continue
+        if canonicalize_name(re.split(r"[\s<>=!~\[;@]", dep.strip(), maxsplit=1)[0] or "-") in BUILD_ONLY:
+            continue
+        found.append(dep)
+    return found
 
 
 def _tolerated(name: str, req: Requirement, installed: str) -> str | None:
@@ -499,17 +557,13 @@ def _check_signature(
         warnings.append("The model's signature has unnamed columns, which MLflow matches by position; not checked.")
         return signature, []
 
-    features = {
-        c["name"]: c
-        for c in columns
-        if c.get("role") not in ("id", "label") and c["name"] not in (id_column, label_column)
-    }
+    # The scoring frame: every dictionary column but the label (SCORING_FRAME_RULE).
+    provided = {c["name"]: c for c in columns if c.get("role") != "label" and c["name"] != label_column}
     declared = {str(c["name"]): c for c in inputs}
-    missing = [name for name in features if name not in declared]
-    extra = [n for n, c in declared.items() if n not in features and c.get("required", True)]
-    optional_extra = [n for n, c in declared.items() if n not in features and not c.get("required", True)]
+    extra = [n for n, c in declared.items() if n not in provided and c.get("required", True)]
+    optional_extra = [n for n, c in declared.items() if n not in provided and not c.get("required", True)]
     mismatched = []
-    for name, spec in features.items():
+    for name, spec in provided.items():
         if name in declared:
             model_type = _type_name(declared[name])
             if model_type not in COMPATIBLE_SIGNATURE_TYPES.get(spec["type"], {model_type}):
@@ -523,17 +577,15 @@ def _check_signature(
             + ", ".join(repr(n) for n in optional_extra)
             + "."
         )
-    if missing or extra or mismatched:
+    unused = [n for n in provided if n not in declared and n != id_column]
+    if unused and not extra and not mismatched:
+        warnings.append(
+            "The model's signature lists " + str(len(declared)) + " of the " + str(len(provided)) + " columns the "
+            "scoring frame holds; as in stock MLflow, it receives only those, and these are dropped: "
+            + ", ".join(repr(n) for n in unused) + "."
+        )
+    if extra or mismatched:
         parts, parts_zh = [], []
-        if missing:
-            parts.append(
-                "it does not list the challenge feature column(s) "
-                + ", ".join(repr(n) for n in missing)
-                + " (the scoring data has every feature column; a model may ignore some, but its signature must "
-                "accept them all)"
-            )
-            parts_zh.append("签名没有列出赛题的特征列 " + "、".join(repr(n) for n in missing)
-                            + "（评分数据包含全部特征列；模型可以不用其中某些列，但签名必须全部接受）")
         if extra:
             parts.append(
                 "it requires column(s) the challenge does not give models: "
@@ -545,24 +597,21 @@ def _check_signature(
         if mismatched:
             parts.append("types differ: " + "; ".join(mismatched))
             parts_zh.append("列类型不一致：" + "；".join(mismatched))
-        drop = ", ".join(repr(c) for c in (id_column, label_column))
         raise IntakeError(
             "signature_mismatch",
             "The model's signature does not match the challenge's data: "
             + "; ".join(parts)
-            + f". Infer the signature from the training features as the platform delivers them, e.g. "
-            f"signature=infer_signature(train.drop(columns=[{drop}]), model.predict_proba(...)), and save the "
-            "model again.",
+            + f". {SCORING_FRAME_RULE} Infer the signature from the training columns the model uses, e.g. "
+            f"signature=infer_signature(X, model.predict_proba(X)) with X = train.drop(columns=[{label_column!r}]) "
+            "or a subset of its columns, and save the model again.",
             "模型的签名与赛题数据不一致：" + "；".join(parts_zh)
-            + f"。请按平台提供的训练特征推断签名，例如 signature=infer_signature(train.drop(columns=[{drop}]), "
-            "model.predict_proba(...))，然后重新保存模型。",
+            + f"。请按模型使用的训练列推断签名，例如 signature=infer_signature(X, model.predict_proba(X))，其中 "
+            f"X = train.drop(columns=[{label_column!r}]) 或其中部分列，然后重新保存模型。",
         )
     return signature, [str(c["name"]) for c in inputs]
 
 
 def _role_note(name: str, id_column: str, label_column: str) -> str:
-    if name == id_column:
-        return " (the id column, which is not given to models)"
     if name == label_column:
         return " (the label, which is what the model predicts)"
     return ""

@@ -8,7 +8,6 @@ S3 being down does.  Each is a real tmpfs mounted over the folder and filled to 
 
 from __future__ import annotations
 
-import pytest
 
 from tests.pipeline import SLUG, upload
 from tests.reliability.faults import can_mount, full_tmpfs

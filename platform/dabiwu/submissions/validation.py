@@ -497,9 +497,9 @@ def _python_env_dependencies(model_dir: Path, warnings: list[str]) -> list[str]:
     path = model_dir / "python_env.yaml"
     if not path.is_file() or path.stat().st_size > MAX_MLMODEL_BYTES:
         return []
-    try:
-        env = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
+    try:  # bounded, no aliases (safe_yaml.py), as every YAML file of a model is read
+        env = load_untrusted_yaml(path, max_bytes=MAX_MLMODEL_BYTES)
+    except UntrustedYamlError:
         return []  # _check_python has said so
     deps = env.get("dependencies") if isinstance(env, dict) else None
     if not isinstance(deps, list):

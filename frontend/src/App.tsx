@@ -13,6 +13,7 @@ import { TeamList } from "./admin/Teams";
 import { UserCreate, UserList } from "./admin/Users";
 import { ChallengeList } from "./challenges/ChallengeList";
 import { ChallengeShow } from "./challenges/ChallengeShow";
+import { RoleOnly } from "./common/RoleOnly";
 import { i18nProvider } from "./i18n/i18nProvider";
 import { Layout } from "./layout/Layout";
 import { LoadingPage } from "./layout/LoadingPage";
@@ -26,6 +27,9 @@ import { RegistryPage } from "./registry/RegistryPage";
 import { SubmissionList } from "./submissions/SubmissionList";
 import { SubmissionShow } from "./submissions/SubmissionShow";
 import { UploadPage } from "./submissions/UploadPage";
+
+const STAFF: Role[] = ["admin", "judge"];
+const REGISTRY: Role[] = ["admin", "judge", "district"];
 
 function DabiwuAdmin() {
   return (
@@ -52,15 +56,15 @@ function DabiwuAdmin() {
           <CustomRoutes>
             <Route path="/leaderboard" element={<LeaderboardPage />} />
             <Route path="/leaderboard/:slug" element={<LeaderboardPage />} />
-            <Route path="/submit" element={<UploadPage />} />
-            <Route path="/submit/:slug" element={<UploadPage />} />
-            <Route path="/registry" element={<RegistryPage />} />
-            <Route path="/district-use" element={<DistrictUsePage />} />
-            <Route path="/admin/queue" element={<QueuePage />} />
-            <Route path="/admin/bundles" element={<BundlesPage />} />
-            <Route path="/judging" element={<JudgingPage />} />
-            <Route path="/judging/:slug" element={<JudgingPage />} />
-            <Route path="/registry/:slug/:version" element={<ModelCardPage />} />
+            <Route path="/submit" element={<RoleOnly roles={["team"]}><UploadPage /></RoleOnly>} />
+            <Route path="/submit/:slug" element={<RoleOnly roles={["team"]}><UploadPage /></RoleOnly>} />
+            <Route path="/registry" element={<RoleOnly roles={REGISTRY}><RegistryPage /></RoleOnly>} />
+            <Route path="/district-use" element={<RoleOnly roles={REGISTRY}><DistrictUsePage /></RoleOnly>} />
+            <Route path="/admin/queue" element={<RoleOnly roles={["admin"]}><QueuePage /></RoleOnly>} />
+            <Route path="/admin/bundles" element={<RoleOnly roles={["admin"]}><BundlesPage /></RoleOnly>} />
+            <Route path="/judging" element={<RoleOnly roles={STAFF}><JudgingPage /></RoleOnly>} />
+            <Route path="/judging/:slug" element={<RoleOnly roles={STAFF}><JudgingPage /></RoleOnly>} />
+            <Route path="/registry/:slug/:version" element={<RoleOnly roles={REGISTRY}><ModelCardPage /></RoleOnly>} />
           </CustomRoutes>
         </>
       )}

@@ -13,6 +13,7 @@ import { useRole } from "../common/usePermissionsRole";
 import { FinalToggle } from "./FinalToggle";
 import { MetricsPanel } from "./MetricsPanel";
 import { RescoreButton } from "./RescoreButton";
+import { localizedField } from "../api/messages";
 import { useLiveSubmission } from "./useLiveSubmission";
 
 function SubmissionTitle() {
@@ -41,7 +42,7 @@ function SubmissionDetail() {
 
   const status = live.status ?? submission.status;
   const slug = challengeSlug(submission.challenge);
-  const error = (live.error as string | undefined) ?? submission.error;
+  const error = localizedField(live.error ? live : submission, "error");
   const queuePosition = live.queue_position ?? submission.queue_position;
   const eta = live.eta_seconds ?? submission.eta_seconds;
   const failed = status === "failed" || status === "rejected";

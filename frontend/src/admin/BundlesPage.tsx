@@ -111,7 +111,7 @@ export function BundlesPage() {
                 </TableCell>
                 <TableCell align="right">{b.dataset_versions}</TableCell>
                 <TableCell align="right">
-                  <Stack direction="row" spacing={1} justifyContent="flex-end">
+                  <Stack direction="row" spacing={1} justifyContent="flex-end" flexWrap="wrap" useFlexGap>
                     <Button size="small" variant="outlined" startIcon={<AutorenewIcon />} disabled={busy !== null || !!b.error}
                       onClick={() => void run(b.slug, "load")} data-testid="bundle-load">
                       {translate(b.loaded ? "dabiwu.bundles.reload" : "dabiwu.bundles.load")}

@@ -63,7 +63,7 @@ function ChallengeDetail() {
           <Typography variant="h5" data-testid="challenge-heading">
             {localized(record, "title", locale)}
           </Typography>
-          <Stack direction="row" spacing={1} alignItems="center" sx={{ mt: 1 }}>
+          <Stack direction="row" spacing={1} alignItems="center" sx={{ mt: 1 }} flexWrap="wrap" useFlexGap>
             <PhaseChip phase={challenge.phase} />
             <Typography variant="body2" color="text.secondary" sx={{ fontFamily: "monospace" }}>
               {slug}

@@ -127,7 +127,7 @@ function Board({
           setPage(0);
         }}
       />
-      <Stack direction="row" alignItems="center" justifyContent="space-between" spacing={2}>
+      <Stack direction="row" alignItems="center" justifyContent="space-between" spacing={2} flexWrap="wrap" useFlexGap>
         <Typography variant="caption" color="text.secondary">
           {translate("dabiwu.leaderboard.ci_note")}
         </Typography>

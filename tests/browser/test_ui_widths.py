@@ -1,0 +1,58 @@
+"""Every screen fits a 390 px phone and a 1366x768 laptop with no horizontal scroll of the page.
+
+Wide tables and code blocks scroll inside their own box; the page itself never gets wider than the window
+(`document.documentElement.scrollWidth <= innerWidth`). One context per role, width and language; routes are
+followed inside the loaded app (no reloads).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import PASSWORDS, SLUG, go
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
+
+ROUTES = {
+    "alice": ["#/challenges", f"#/challenges/{SLUG}/show", f"#/leaderboard/{SLUG}", "#/submissions", f"#/submit/{SLUG}"],
+    "judge": [f"#/judging/{SLUG}", "#/registry", "#/district-use", "#/submissions"],
+    "admin": ["#/users", "#/users/create", "#/teams", "#/districts", "#/audit", "#/admin/bundles", "#/admin/queue"],
+    "zaoyang": ["#/registry", "#/district-use", f"#/leaderboard/{SLUG}"],
+}
+SIZES = {390: 844, 1366: 768}
+BUSY = ".MuiCircularProgress-root, [data-testid=loading], [data-testid=app-loading]"
+
+
+def _overflow(page) -> dict:
+    return page.evaluate("({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
+
+
+@pytest.mark.parametrize(("locale", "width"), [("zh", 390), ("en", 390), ("zh", 1366), ("en", 1366)])
+def test_every_route_fits_the_window(browser, demo_server, locale, width):
+    problems = []
+    for username, routes in ROUTES.items():
+        context = browser.new_context(viewport={"width": width, "height": SIZES[width]}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        context.set_default_timeout(90_000)
+        context.add_init_script(f"localStorage.setItem('RaStore.locale', '\"{locale}\"');")
+        try:
+            page = context.new_page()
+            page.goto(f"{demo_server}/#/login")
+            expect(page.locator("#username")).to_be_visible()
+            size = _overflow(page)
+            if size["scroll"] > size["inner"]:
+                problems.append(f"login: page {size['scroll']} px wide in a {size['inner']} px window")
+            page.fill("#username", username)
+            page.fill("#password", PASSWORDS[username])
+            page.click("button[type=submit]")
+            expect(page.get_by_test_id("app-title")).to_be_visible()
+            for route in routes:
+                go(page, route)
+                expect(page.locator(BUSY)).to_have_count(0)
+                size = _overflow(page)
+                if size["scroll"] > size["inner"]:
+                    problems.append(f"{username} {route}: page {size['scroll']} px wide in a {size['inner']} px window")
+        finally:
+            context.close()
+    assert not problems, "\n".join(problems)

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export MLFLOW_DISABLE_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-postgres bench venv frontend clean
+.PHONY: run test test-postgres bench venv frontend screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ bench: venv
 
 frontend:
 	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+# Full-page PNGs of every screen per role at 390 and 1366 px, zh and en, into screenshots/ (not committed).
+screenshots: venv
+	$(PY) -m tests.browser.screenshots --out screenshots
 
 clean:
 	rm -rf var .pytest_cache

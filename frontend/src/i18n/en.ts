@@ -107,6 +107,7 @@ export const en: Messages = {
       k: "K",
     },
     challenge: {
+      finalized_note: "This challenge is finalized: the final ranking is settled.",
       title: "Challenge",
       slug: "Slug",
       phase: "Phase",
@@ -331,6 +332,8 @@ export const en: Messages = {
       outcomes_note: "ranked.csv is sorted by lead score, highest first; after checking the leads, report their outcomes back to the platform.",
     },
     judging: {
+      disqualify_keep: "Go back, change nothing",
+      disqualify_confirm: "Disqualify this submission",
       forbidden: "Judging is for judges and administrators.",
       review_title: "Rubric review",
       disqualify_title_section: "Disqualify",
@@ -391,6 +394,10 @@ export const en: Messages = {
       unchanged: "Unchanged",
     },
     bundles: {
+      rescore_confirm_title: "Rescore every submission of \"%{slug}\"?",
+      rescore_confirm_body: "Every submission of this challenge is scored again from its stored predictions, and each gets a new score version.",
+      rescore_confirm_yes: "Rescore all",
+      rescore_confirm_no: "Not now",
       intro: "The challenge bundles on the server (the repository's challenges/ folder). Loading is idempotent: the same version again changes nothing; a new version adds a dataset version and keeps old scores.",
       empty: "The server has no challenge bundles.",
       version: "Bundle version",

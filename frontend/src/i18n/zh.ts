@@ -105,6 +105,7 @@ export const zh = {
       k: "K 值",
     },
     challenge: {
+      finalized_note: "本竞赛已终评，最终排名已确定。",
       title: "竞赛名称",
       slug: "标识",
       phase: "阶段",
@@ -329,6 +330,8 @@ export const zh = {
       outcomes_note: "ranked.csv 按线索得分从高到低排序；核查后请把线索处理结果反馈到平台。",
     },
     judging: {
+      disqualify_keep: "返回，不处理",
+      disqualify_confirm: "确认取消该提交的资格",
       forbidden: "评审功能仅对评委和管理员开放。",
       review_title: "评审打分",
       disqualify_title_section: "取消资格",
@@ -389,6 +392,10 @@ export const zh = {
       unchanged: "未变化",
     },
     bundles: {
+      rescore_confirm_title: "确认重评“%{slug}”的全部提交？",
+      rescore_confirm_body: "将用已保存的预测重新计算这道竞赛全部提交的分数，并为每个提交记下新的分数版本。",
+      rescore_confirm_yes: "确认全部重评",
+      rescore_confirm_no: "暂不重评",
       intro: "服务器上的竞赛包（仓库 challenges/ 目录）。加载是幂等的：同一版本重复加载不做任何改动，新版本会新增一个数据集版本，旧成绩保留。",
       empty: "服务器上没有竞赛包。",
       version: "竞赛包版本",

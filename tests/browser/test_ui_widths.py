@@ -50,6 +50,13 @@ def test_every_route_fits_the_window(browser, demo_server, locale, width):
             for route in routes:
                 go(page, route)
                 expect(page.locator(BUSY)).to_have_count(0)
+                if route.endswith("/show"):
+                    # The README is real Markdown (react-markdown + GFM): its tables are tables, each in its own
+                    # scrolling box, and no pipe-table source is left as text.
+                    tables = page.get_by_test_id("markdown-table")
+                    expect(tables.first).to_be_visible()
+                    assert tables.first.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+                    assert "|---" not in page.get_by_test_id("markdown").inner_text()
                 size = _overflow(page)
                 if size["scroll"] > size["inner"]:
                     problems.append(f"{username} {route}: page {size['scroll']} px wide in a {size['inner']} px window")

@@ -29,9 +29,10 @@ def _overflow(page) -> dict:
 
 
 @pytest.mark.parametrize(("locale", "width"), [("zh", 390), ("en", 390), ("zh", 1366), ("en", 1366)])
-def test_every_route_fits_the_window(browser, demo_server, locale, width):
+def test_every_route_fits_the_window(browser, demo_server, scored_submission, locale, width):
     problems = []
-    for username, routes in ROUTES.items():
+    routes_of = {**ROUTES, "judge": ROUTES["judge"] + [f"#/submissions/{scored_submission['submission_id']}/show"]}
+    for username, routes in routes_of.items():
         context = browser.new_context(viewport={"width": width, "height": SIZES[width]}, locale="zh-CN",
                                       timezone_id="Asia/Shanghai")
         context.set_default_timeout(90_000)
@@ -50,13 +51,28 @@ def test_every_route_fits_the_window(browser, demo_server, locale, width):
             for route in routes:
                 go(page, route)
                 expect(page.locator(BUSY)).to_have_count(0)
-                if route.endswith("/show"):
+                if route.startswith("#/challenges/"):
                     # The README is real Markdown (react-markdown + GFM): its tables are tables, each in its own
                     # scrolling box, and no pipe-table source is left as text.
                     tables = page.get_by_test_id("markdown-table")
                     expect(tables.first).to_be_visible()
                     assert tables.first.evaluate("e => getComputedStyle(e).overflowX") == "auto"
                     assert "|---" not in page.get_by_test_id("markdown").inner_text()
+                if route == "#/challenges":
+                    # Metric names as people read them (平均精度（前300条）), not `average_precision @300`.
+                    metric = page.get_by_test_id("challenge-metric").first
+                    expect(metric).to_be_visible()
+                    assert "_" not in metric.inner_text() and "@" not in metric.inner_text(), metric.inner_text()
+                if route.startswith("#/submissions/"):
+                    # The scoring run and the bootstrap as a labelled panel, not a JSON dump.
+                    expect(page.get_by_test_id("scoring-details")).to_be_visible()
+                    text = page.get_by_test_id("submission-detail").inner_text()
+                    for raw in ("{'", '{"', "scorer_version", "sandbox_kind", "average_precision"):
+                        assert raw not in text, f"{raw!r} shown on the submission page"
+                    # The precision-recall axes: quarter ticks with their own digits (0.25, not "0.3").
+                    ticks = page.get_by_test_id("pr-curve").locator(".recharts-cartesian-axis-tick-value")
+                    expect(ticks).to_have_count(10)  # both axes
+                    assert ticks.all_text_contents() == ["0", "0.25", "0.5", "0.75", "1"] * 2, ticks.all_text_contents()
                 size = _overflow(page)
                 if size["scroll"] > size["inner"]:
                     problems.append(f"{username} {route}: page {size['scroll']} px wide in a {size['inner']} px window")

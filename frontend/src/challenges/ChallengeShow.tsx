@@ -142,7 +142,7 @@ function ChallengeDetail() {
             <Section title={translate("dabiwu.challenge.evaluation")}>
               <KeyValues
                 rows={[
-                  [translate("dabiwu.challenge.metric"), <code key="m">{metricLabel(challenge.metric)}</code>],
+                  [translate("dabiwu.challenge.metric"), <span key="m" data-testid="challenge-metric">{metricLabel(challenge.metric, translate)}</span>],
                   [
                     translate("dabiwu.challenge.secondary_metrics"),
                     Array.isArray(secondary) ? secondary.join(", ") : (secondary ?? "—"),

@@ -179,7 +179,7 @@ export function LeaderboardPage() {
                 {current && <PhaseChip phase={current.phase} />}
                 {current && (
                   <Typography variant="body2" color="text.secondary">
-                    {translate("dabiwu.challenge.metric")}: <code>{metricLabel(current.metric)}</code>
+                    {translate("dabiwu.challenge.metric")}: <span data-testid="challenge-metric">{metricLabel(current.metric, translate)}</span>
                   </Typography>
                 )}
               </Stack>

@@ -7,6 +7,8 @@ followed inside the loaded app (no reloads).
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -26,6 +28,26 @@ BUSY = ".MuiCircularProgress-root, [data-testid=loading], [data-testid=app-loadi
 
 def _overflow(page) -> dict:
     return page.evaluate("({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
+
+
+def _readable(page, route: str, locale: str) -> None:
+    """Where people read, no raw keys: audit entries are sentences, lists name challenges by title."""
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    if route == "#/audit":
+        sentences = page.get_by_test_id("audit-sentence")
+        expect(sentences.first).to_be_visible()
+        for text in sentences.all_inner_texts():
+            assert not re.search(r"\b[a-z]+\.[a-z_]+\b", text) and "{" not in text, text
+            if locale == "zh":
+                assert cjk.search(text), text
+    if route == "#/submissions":
+        cells = page.get_by_test_id("submission-row-challenge")
+        expect(cells.first).to_be_visible()
+        for text in cells.all_inner_texts():
+            assert not re.fullmatch(r"[a-z0-9-]+", text.strip()), f"a challenge code instead of its title: {text!r}"
+    if route == "#/registry":
+        expect(page.get_by_test_id("registry-row").first).to_be_visible()
+        assert page.get_by_test_id("registry-drift").count() == page.get_by_test_id("registry-row").count()
 
 
 @pytest.mark.parametrize(("locale", "width"), [("zh", 390), ("en", 390), ("zh", 1366), ("en", 1366)])
@@ -73,6 +95,7 @@ def test_every_route_fits_the_window(browser, demo_server, scored_submission, lo
                     ticks = page.get_by_test_id("pr-curve").locator(".recharts-cartesian-axis-tick-value")
                     expect(ticks).to_have_count(10)  # both axes
                     assert ticks.all_text_contents() == ["0", "0.25", "0.5", "0.75", "1"] * 2, ticks.all_text_contents()
+                _readable(page, route, locale)
                 size = _overflow(page)
                 if size["scroll"] > size["inner"]:
                     problems.append(f"{username} {route}: page {size['scroll']} px wide in a {size['inner']} px window")

@@ -9,6 +9,7 @@ import { apiGet } from "../api/http";
 import { CopyBlock } from "../common/CopyBlock";
 import { useFormatDateTime } from "../common/dates";
 import { Markdown } from "../common/Markdown";
+import { useChallengeTitles } from "../common/useChallengeTitles";
 import { ErrorState, Loading } from "../common/States";
 import { formatScore } from "../common/text";
 import { percent, type VersionDetail } from "./types";
@@ -33,6 +34,7 @@ export function ModelCardPage() {
   const translate = useTranslate();
   const format = useFormatDateTime();
   const { slug = "", version = "" } = useParams<{ slug: string; version: string }>();
+  const title = useChallengeTitles();
   const detail = useQuery({
     queryKey: ["registry-version", slug, version],
     queryFn: () => apiGet<VersionDetail>(`/registry/models/${encodeURIComponent(slug)}/versions/${encodeURIComponent(version)}`),
@@ -49,10 +51,13 @@ export function ModelCardPage() {
     body = (
       <Stack spacing={2} data-testid="model-card" data-name={d.registered_model} data-version={d.version}>
         <Stack direction="row" spacing={1} alignItems="center" flexWrap="wrap" useFlexGap>
-          <Typography variant="h5" sx={{ fontFamily: "monospace" }}>
-            {d.registered_model} v{d.version}
+          <Typography variant="h5" data-testid="model-card-title">
+            {translate("dabiwu.registry.card_title", { title: title(slug), version: d.version })}
           </Typography>
-          {d.is_champion && <Chip color="primary" size="small" label="champion" />}
+          <Typography variant="caption" color="text.secondary" sx={{ fontFamily: "monospace" }}>
+            {d.registered_model}
+          </Typography>
+          {d.is_champion && <Chip color="primary" size="small" label={translate("dabiwu.registry.champion")} />}
           {!d.listed && <Chip color="default" size="small" label={translate("dabiwu.registry.delisted")} />}
           {d.override && <Chip color="warning" size="small" variant="outlined" label={translate("dabiwu.registry.override")} />}
         </Stack>

@@ -1,0 +1,11 @@
+import { useGetList, useLocaleState } from "react-admin";
+import { localized } from "./text";
+import type { Challenge } from "./types";
+
+/** Challenge titles by slug in the user's language (the list is cached by react-admin), the slug until loaded. */
+export function useChallengeTitles(): (slug: string | null | undefined) => string {
+  const [locale] = useLocaleState();
+  const { data } = useGetList<Challenge>("challenges", { pagination: { page: 1, perPage: 100 } });
+  const titles = new Map((data ?? []).map((c) => [String(c.slug ?? c.id), localized(c as unknown as Record<string, unknown>, "title", locale)]));
+  return (slug) => (slug ? titles.get(slug) || slug : "—");
+}

@@ -37,6 +37,7 @@ def _context(browser, locale: str, width: str):
     w, h = WIDTHS[width]
     context = browser.new_context(viewport={"width": w, "height": h}, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(90_000)
+    expect.set_options(timeout=90_000)
     # react-admin keeps the chosen language in localStorage; set it before the app reads it.
     context.add_init_script(f"if (!localStorage.getItem('RaStore.locale')) localStorage.setItem('RaStore.locale', '\"{locale}\"');")
     return context

@@ -9,3 +9,9 @@ export function useChallengeTitles(): (slug: string | null | undefined) => strin
   const titles = new Map((data ?? []).map((c) => [String(c.slug ?? c.id), localized(c as unknown as Record<string, unknown>, "title", locale)]));
   return (slug) => (slug ? titles.get(slug) || slug : "—");
 }
+
+/** One challenge from the cached list (undefined until loaded). */
+export function useChallengeBySlug(slug: string | null | undefined): Challenge | undefined {
+  const { data } = useGetList<Challenge>("challenges", { pagination: { page: 1, perPage: 100 } });
+  return (data ?? []).find((c) => String(c.slug ?? c.id) === slug);
+}

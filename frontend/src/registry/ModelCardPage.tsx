@@ -10,6 +10,8 @@ import { CopyBlock } from "../common/CopyBlock";
 import { useFormatDateTime } from "../common/dates";
 import { Markdown } from "../common/Markdown";
 import { useChallengeTitles } from "../common/useChallengeTitles";
+import { useRole } from "../common/usePermissionsRole";
+import { DelistButton } from "./DelistButton";
 import { ErrorState, Loading } from "../common/States";
 import { formatScore } from "../common/text";
 import { percent, type VersionDetail } from "./types";
@@ -35,6 +37,7 @@ export function ModelCardPage() {
   const format = useFormatDateTime();
   const { slug = "", version = "" } = useParams<{ slug: string; version: string }>();
   const title = useChallengeTitles();
+  const role = useRole();
   const detail = useQuery({
     queryKey: ["registry-version", slug, version],
     queryFn: () => apiGet<VersionDetail>(`/registry/models/${encodeURIComponent(slug)}/versions/${encodeURIComponent(version)}`),
@@ -60,6 +63,9 @@ export function ModelCardPage() {
           {d.is_champion && <Chip color="primary" size="small" label={translate("dabiwu.registry.champion")} />}
           {!d.listed && <Chip color="default" size="small" label={translate("dabiwu.registry.delisted")} />}
           {d.override && <Chip color="warning" size="small" variant="outlined" label={translate("dabiwu.registry.override")} />}
+          {d.listed && (role === "judge" || role === "admin") && (
+            <DelistButton slug={slug} version={d.version} title={title(slug)} onDone={() => void detail.refetch()} />
+          )}
         </Stack>
         <Typography variant="body2" color="text.secondary">
           {translate("dabiwu.registry.card_line", { team: d.team, by: d.approved_by ?? "—", at: format(d.promoted_at) })}

@@ -91,6 +91,10 @@ def test_judge_reviews_disqualifies_finalizes_and_sees_the_shake_up(page, demo_s
         expect(page.locator(f"[data-testid=final-row][data-team='{entry['team']}']")).to_have_attribute("data-rank", str(entry["rank"]))
     assert httpx.get(f"{api}/challenges/{FINALIZED}", headers=judge, timeout=30).json()["phase"] == "finalized"
     screenshot("finalized")
+    # A finalized challenge shows no countdown: a settled sentence instead.
+    go(page, f"#/challenges/{FINALIZED}/show")
+    expect(page.get_by_test_id("phase-countdown")).to_have_attribute("data-finalized", "true")
+    expect(page.get_by_test_id("phase-countdown")).to_contain_text("终评")
 
     # The shake-up: each team's move from its public to its private rank, as the API computes it.
     page.get_by_test_id("menu-leaderboard").click()

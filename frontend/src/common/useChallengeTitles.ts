@@ -15,3 +15,11 @@ export function useChallengeBySlug(slug: string | null | undefined): Challenge |
   const { data } = useGetList<Challenge>("challenges", { pagination: { page: 1, perPage: 100 } });
   return (data ?? []).find((c) => String(c.slug ?? c.id) === slug);
 }
+
+/** District names by code in the user's language (zaoyang -> 枣阳市), the code until loaded. */
+export function useDistrictNames(): (code: string) => string {
+  const [locale] = useLocaleState();
+  const { data } = useGetList("districts", { pagination: { page: 1, perPage: 500 } });
+  const names = new Map((data ?? []).map((d) => [String(d.code), String((locale === "zh" ? d.name_zh : d.name_en) || d.name_zh || d.code)]));
+  return (code) => names.get(code) ?? code;
+}

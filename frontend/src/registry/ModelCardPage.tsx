@@ -3,13 +3,13 @@ import {
 } from "@mui/material";
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import { Title, useTranslate } from "react-admin";
+import { Title, useLocaleState, useTranslate } from "react-admin";
 import { Link, useParams } from "react-router-dom";
 import { apiGet } from "../api/http";
 import { CopyBlock } from "../common/CopyBlock";
 import { useFormatDateTime } from "../common/dates";
 import { Markdown } from "../common/Markdown";
-import { useChallengeTitles } from "../common/useChallengeTitles";
+import { useChallengeTitles, useDistrictNames } from "../common/useChallengeTitles";
 import { useRole } from "../common/usePermissionsRole";
 import { DelistButton } from "./DelistButton";
 import { ErrorState, Loading } from "../common/States";
@@ -38,6 +38,8 @@ export function ModelCardPage() {
   const { slug = "", version = "" } = useParams<{ slug: string; version: string }>();
   const title = useChallengeTitles();
   const role = useRole();
+  const districtName = useDistrictNames();
+  const [locale] = useLocaleState();
   const detail = useQuery({
     queryKey: ["registry-version", slug, version],
     queryFn: () => apiGet<VersionDetail>(`/registry/models/${encodeURIComponent(slug)}/versions/${encodeURIComponent(version)}`),
@@ -87,7 +89,7 @@ export function ModelCardPage() {
           </Grid>
         </Grid>
         <Typography variant="body2" data-testid="adoption-districts" data-count={d.adoption.districts.length}>
-          {translate("dabiwu.registry.adopted_by")}: {d.adoption.districts.length ? d.adoption.districts.join(", ") : "—"}
+          {translate("dabiwu.registry.adopted_by")}: {d.adoption.districts.length ? d.adoption.districts.map(districtName).join("、") : "—"}
         </Typography>
         <Typography variant="body2" color="text.secondary">
           {translate("dabiwu.registry.cases_made_help", { confirmed: d.field.confirmed, rejected: d.field.rejected, pending: d.field.pending })}
@@ -121,7 +123,7 @@ export function ModelCardPage() {
             <TableBody>
               {districts.map(([code, t]) => (
                 <TableRow key={code} data-testid="field-row" data-district={code}>
-                  <TableCell>{t.name_zh || code}</TableCell>
+                  <TableCell>{locale === "zh" ? t.name_zh || districtName(code) : districtName(code)}</TableCell>
                   <TableCell align="right">{t.confirmed}</TableCell>
                   <TableCell align="right">{t.rejected}</TableCell>
                   <TableCell align="right">{t.pending}</TableCell>

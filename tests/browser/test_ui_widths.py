@@ -58,7 +58,7 @@ def test_every_route_fits_the_window(browser, demo_server, scored_submission, lo
         context = browser.new_context(viewport={"width": width, "height": SIZES[width]}, locale="zh-CN",
                                       timezone_id="Asia/Shanghai")
         context.set_default_timeout(90_000)
-    expect.set_options(timeout=90_000)
+        expect.set_options(timeout=90_000)
         context.add_init_script(f"localStorage.setItem('RaStore.locale', '\"{locale}\"');")
         try:
             page = context.new_page()

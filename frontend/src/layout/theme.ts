@@ -28,6 +28,11 @@ export const theme: RaThemeOptions = {
         [PHONE]: {
           ".RaLayout-content": { paddingLeft: 4, paddingRight: 4 },
           "table.MuiTable-root": { display: "block", overflowX: "auto", maxWidth: "100%" },
+          // Inside its scroller a table may be wider than the phone: headings stay on one line and a cell keeps
+          // room for a few characters (team names used to wrap one character per line).
+          "table.MuiTable-root th": { whiteSpace: "nowrap" },
+          "table.MuiTable-root td": { minWidth: "5.5em" },
+          "header .RaAppBar-title, header #react-admin-title": { overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap", minWidth: 0 },
           ".MuiToolbar-root": { flexWrap: "wrap" },
           ".MuiTabs-root": { maxWidth: "100%" },
         },

@@ -28,7 +28,6 @@ import { SubmissionList } from "./submissions/SubmissionList";
 import { SubmissionShow } from "./submissions/SubmissionShow";
 import { UploadPage } from "./submissions/UploadPage";
 
-const STAFF: Role[] = ["admin", "judge"];
 const REGISTRY: Role[] = ["admin", "judge", "district"];
 
 function DabiwuAdmin() {
@@ -62,8 +61,8 @@ function DabiwuAdmin() {
             <Route path="/district-use" element={<RoleOnly roles={REGISTRY}><DistrictUsePage /></RoleOnly>} />
             <Route path="/admin/queue" element={<RoleOnly roles={["admin"]}><QueuePage /></RoleOnly>} />
             <Route path="/admin/bundles" element={<RoleOnly roles={["admin"]}><BundlesPage /></RoleOnly>} />
-            <Route path="/judging" element={<RoleOnly roles={STAFF}><JudgingPage /></RoleOnly>} />
-            <Route path="/judging/:slug" element={<RoleOnly roles={STAFF}><JudgingPage /></RoleOnly>} />
+            <Route path="/judging" element={<JudgingPage />} />
+            <Route path="/judging/:slug" element={<JudgingPage />} />
             <Route path="/registry/:slug/:version" element={<RoleOnly roles={REGISTRY}><ModelCardPage /></RoleOnly>} />
           </CustomRoutes>
         </>

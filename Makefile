@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # `make test` and CI's two parallel passes share one build per machine.
 export DABIWU_RUNTIMES_DIR ?= $(HOME)/.cache/dabiwu/runtimes
 
-.PHONY: run test test-postgres bench venv runtime frontend clean
+.PHONY: run test test-postgres bench venv runtime frontend screenshots clean
 
 # pip's output goes to a log file (its warnings about this machine's package mirrors are not the user's business);
 # the console gets one line per step, and the log's tail when a step fails.
@@ -51,6 +51,10 @@ bench: runtime
 
 frontend:
 	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+# Full-page PNGs of every screen per role at 390 and 1366 px, zh and en, into screenshots/ (not committed).
+screenshots: venv
+	$(PY) -m tests.browser.screenshots --out screenshots
 
 clean:
 	rm -rf var .pytest_cache

@@ -1,5 +1,5 @@
 import { Admin, CustomRoutes, Resource } from "react-admin";
-import { Route } from "react-router-dom";
+import { Route, RouterProvider, createHashRouter } from "react-router-dom";
 import EmojiEventsIcon from "@mui/icons-material/EmojiEvents";
 import ListAltIcon from "@mui/icons-material/ListAlt";
 import { authProvider } from "./api/authProvider";
@@ -13,8 +13,10 @@ import { TeamList } from "./admin/Teams";
 import { UserCreate, UserList } from "./admin/Users";
 import { ChallengeList } from "./challenges/ChallengeList";
 import { ChallengeShow } from "./challenges/ChallengeShow";
+import { RoleOnly } from "./common/RoleOnly";
 import { i18nProvider } from "./i18n/i18nProvider";
 import { Layout } from "./layout/Layout";
+import { LoadingPage } from "./layout/LoadingPage";
 import { LoginPage } from "./layout/LoginPage";
 import { theme } from "./layout/theme";
 import { JudgingPage } from "./judging/JudgingPage";
@@ -26,9 +28,9 @@ import { SubmissionList } from "./submissions/SubmissionList";
 import { SubmissionShow } from "./submissions/SubmissionShow";
 import { UploadPage } from "./submissions/UploadPage";
 
-// react-admin's default hash router: deep links work with any static server,
-// and FastAPI's SPA fallback only ever has to serve index.html at "/".
-export function App() {
+const REGISTRY: Role[] = ["admin", "judge", "district"];
+
+function DabiwuAdmin() {
   return (
     <Admin
       title="大比武"
@@ -36,6 +38,7 @@ export function App() {
       authProvider={authProvider}
       i18nProvider={i18nProvider}
       loginPage={LoginPage}
+      loading={LoadingPage}
       layout={Layout}
       theme={theme}
       requireAuth
@@ -52,18 +55,33 @@ export function App() {
           <CustomRoutes>
             <Route path="/leaderboard" element={<LeaderboardPage />} />
             <Route path="/leaderboard/:slug" element={<LeaderboardPage />} />
-            <Route path="/submit" element={<UploadPage />} />
-            <Route path="/submit/:slug" element={<UploadPage />} />
-            <Route path="/registry" element={<RegistryPage />} />
-            <Route path="/district-use" element={<DistrictUsePage />} />
-            <Route path="/admin/queue" element={<QueuePage />} />
-            <Route path="/admin/bundles" element={<BundlesPage />} />
+            <Route path="/submit" element={<RoleOnly roles={["team"]}><UploadPage /></RoleOnly>} />
+            <Route path="/submit/:slug" element={<RoleOnly roles={["team"]}><UploadPage /></RoleOnly>} />
+            <Route path="/registry" element={<RoleOnly roles={REGISTRY}><RegistryPage /></RoleOnly>} />
+            <Route path="/district-use" element={<RoleOnly roles={REGISTRY}><DistrictUsePage /></RoleOnly>} />
+            <Route path="/admin/queue" element={<RoleOnly roles={["admin"]}><QueuePage /></RoleOnly>} />
+            <Route path="/admin/bundles" element={<RoleOnly roles={["admin"]}><BundlesPage /></RoleOnly>} />
             <Route path="/judging" element={<JudgingPage />} />
             <Route path="/judging/:slug" element={<JudgingPage />} />
-            <Route path="/registry/:slug/:version" element={<ModelCardPage />} />
+            <Route path="/registry/:slug/:version" element={<RoleOnly roles={REGISTRY}><ModelCardPage /></RoleOnly>} />
           </CustomRoutes>
         </>
       )}
     </Admin>
   );
+}
+
+/**
+ * A hash router made once, outside React. react-admin's own fallback (used when <Admin> is not inside a
+ * router) builds a new hash router on every render of its wrapper; signed out, each new router missed the
+ * previous one's redirect to #/login, and the logout -> redirect -> re-render cycle ran ~1,000 times
+ * (~22,000 timers, a blank page for ~10 s) before the login form painted. Hash URLs keep deep links
+ * working with any static server, and FastAPI's SPA fallback only ever serves index.html at "/".
+ */
+const router = createHashRouter([{ path: "*", element: <DabiwuAdmin /> }]);
+
+export function App() {
+  // Router updates are not transitions: signed out, react-admin's urgent re-renders (logout clears the query
+  // cache) kept interrupting the transition that moves to #/login, so the redirect starved.
+  return <RouterProvider router={router} useTransitions={false} />;
 }

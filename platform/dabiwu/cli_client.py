@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # httpx and rich.progress are imported where used: `dabiwu --
     import httpx
     from rich.progress import Progress
 
+from dabiwu.timefmt import to_beijing
+
 console = Console()
 TERMINAL = ("scored", "failed", "rejected")
 BOARD_PAGE_SIZE = 100
@@ -125,10 +127,24 @@ def register_client_commands(app: typer.Typer) -> None:
             console.print(f"showing {len(rows)} of {total}{more}")
 
     @app.command()
-    def status(submission_id: str) -> None:
-        """Show a submission's status, scores and error."""
+    def status(submission_id: str = typer.Argument(..., help="the id, or its first 8+ characters as the web UI shows")) -> None:
+        """Show a submission's status, scores and error (times in Beijing time)."""
+        wanted = submission_id.strip().lower()
         with client() as http:
-            show_submission(fail_on_error(http.get(f"/submissions/{submission_id}")))
+            if len(wanted) < 32:
+                found = fail_on_error(http.get("/submissions", params={"id_prefix": wanted, "page_size": 5}))
+                if not found:
+                    console.print(f"[red]No submission of yours starts with '{wanted}'. Check the id (the web UI shows "
+                                  f"its first 8 characters) / 没有以 '{wanted}' 开头的提交，请核对编号。[/red]")
+                    raise typer.Exit(1)
+                if len(found) > 1:
+                    console.print(f"[red]'{wanted}' matches {len(found)} submissions; give more characters / "
+                                  f"'{wanted}' 对应多个提交，请多输入几位：[/red]")
+                    for row in found:
+                        console.print(f"  {row['id']}  {beijing(row.get('created_at'))}  {row.get('status')}")
+                    raise typer.Exit(1)
+                wanted = found[0]["id"]
+            show_submission(fail_on_error(http.get(f"/submissions/{wanted}")))
 
 
 def pack_model(model: str, workdir: Path) -> Path:
@@ -201,20 +217,30 @@ def print_board(rows: list[dict], *, title: str) -> None:
     from rich.table import Table
 
     table = Table(title=title)
-    for column in ("rank", "team", "score", "95% CI", "tied", "submissions", "last submission"):
+    for column in ("rank", "team", "score", "95% CI", "tied", "submissions", "last submission (Beijing)"):
         table.add_column(column)
     for row in rows:
         ci = f"{row['ci_low']:.4f}–{row['ci_high']:.4f}" if row.get("ci_low") is not None else ""
         table.add_row(str(row["rank"]), row["team"], f"{row['score']:.4f}", ci, "≈" if row.get("tied_with_leader") else "",
-                      str(row.get("submissions", "")), str(row.get("last_submission_at") or "")[:19])
+                      str(row.get("submissions", "")), beijing(row.get("last_submission_at")))
     if not rows:
         console.print("No scored submissions yet.")
         return
     console.print(table)
 
 
+def beijing(value) -> str:
+    """An API time (UTC, ISO 8601) as Beijing time, like the web UI: `2026-12-04 06:11:31`."""
+    if not value:
+        return ""
+    return to_beijing(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def show_submission(body: dict) -> None:
     console.print(f"[bold]{body['id']}[/bold] {body['challenge']} · {body['team']} · {body['status']}")
+    for label, key in (("submitted", "created_at"), ("scored", "scored_at")):
+        if body.get(key):
+            console.print(f"{label}: {beijing(body[key])} (Beijing time)")
     if body.get("public_score") is not None:
         console.print(f"public score: {body['public_score']:.4f}")
     if body.get("private_score") is not None:

@@ -7,6 +7,7 @@ of its last screen in test-artifacts/screenshots/, failed or not.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -36,7 +37,14 @@ def _log_tail(path: Path, lines: int = 40) -> str:
 
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory, request) -> str:
-    """Base URL of a real `dabiwu serve --demo` with the three bundles and the demo accounts."""
+    """Base URL of a real `dabiwu serve --demo` with the three bundles and the demo accounts.
+
+    DABIWU_BROWSER_BASE=http://127.0.0.1:PORT reuses a demo server already running (for working on the UI).
+    """
+    reuse = os.environ.get("DABIWU_BROWSER_BASE")
+    if reuse:
+        yield reuse.rstrip("/")
+        return
     root = tmp_path_factory.mktemp("browser-demo")
     home, port = root / "home", free_port()
     base = f"http://127.0.0.1:{port}"

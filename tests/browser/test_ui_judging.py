@@ -62,6 +62,9 @@ def test_judge_reviews_disqualifies_finalizes_and_sees_the_shake_up(page, demo_s
     row = page.locator(f"[data-testid=judging-submission-row][data-id='{submission_id}']")  # pinned: the list refreshes
     row.get_by_test_id("disqualify-button").click()
     page.get_by_test_id("disqualify-reason").fill("模型复用了测试数据（浏览器测试）")
+    # The two buttons cannot be confused: going back does not read "取消" next to "取消资格".
+    keep, confirm = page.get_by_test_id("disqualify-keep").inner_text(), page.get_by_test_id("disqualify-confirm").inner_text()
+    assert "取消" not in keep and keep != confirm, (keep, confirm)
     page.get_by_test_id("disqualify-confirm").click()
     expect(row.get_by_test_id("disqualified-chip")).to_be_visible()
     audit = httpx.get(f"{api}/audit", params={"action": "submission.disqualify"},
@@ -88,6 +91,10 @@ def test_judge_reviews_disqualifies_finalizes_and_sees_the_shake_up(page, demo_s
         expect(page.locator(f"[data-testid=final-row][data-team='{entry['team']}']")).to_have_attribute("data-rank", str(entry["rank"]))
     assert httpx.get(f"{api}/challenges/{FINALIZED}", headers=judge, timeout=30).json()["phase"] == "finalized"
     screenshot("finalized")
+    # A finalized challenge shows no countdown: a settled sentence instead.
+    go(page, f"#/challenges/{FINALIZED}/show")
+    expect(page.get_by_test_id("phase-countdown")).to_have_attribute("data-finalized", "true")
+    expect(page.get_by_test_id("phase-countdown")).to_contain_text("终评")
 
     # The shake-up: each team's move from its public to its private rank, as the API computes it.
     page.get_by_test_id("menu-leaderboard").click()

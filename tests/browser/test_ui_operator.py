@@ -32,6 +32,10 @@ def test_admin_reloads_a_bundle_and_rescores(page, demo_server, sign_in, scored_
 
     # Rescore the whole challenge from stored predictions.
     row.get_by_test_id("rescore-challenge").click()
+    # "全部重评" asks first; going back changes nothing, confirming rescores.
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(SLUG)
+    dialog.locator(".ra-confirm").click()
     rescored = page.get_by_test_id("rescore-result")
     expect(rescored).to_have_attribute("data-slug", SLUG)
     total = httpx.get(f"{api}/submissions", params={"challenge": SLUG, "page_size": 1}, headers=admin, timeout=30)

@@ -9,13 +9,14 @@ from dabiwu.demo import DEMO_ACCOUNTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
-EVERYONE = {"menu-challenges", "menu-leaderboard", "menu-registry", "menu-district-use"}
+EVERYONE = {"menu-challenges", "menu-leaderboard"}
+REGISTRY = {"menu-registry", "menu-district-use"}  # the API refuses teams the registry
 MENUS = {
-    "admin": EVERYONE | {"menu-submissions", "menu-judging", "menu-users", "menu-teams", "menu-districts", "menu-audit",
+    "admin": EVERYONE | REGISTRY | {"menu-submissions", "menu-judging", "menu-users", "menu-teams", "menu-districts", "menu-audit",
                          "menu-bundles", "menu-queue"},
-    "judge": EVERYONE | {"menu-submissions", "menu-judging"},
+    "judge": EVERYONE | REGISTRY | {"menu-submissions", "menu-judging"},
     "alice": EVERYONE | {"menu-submissions", "menu-submit"},
-    "zaoyang": EVERYONE,
+    "zaoyang": EVERYONE | REGISTRY,
 }
 DISPLAY_NAMES = {a["username"]: a["display_name"] for a in DEMO_ACCOUNTS}
 

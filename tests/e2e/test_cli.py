@@ -48,8 +48,14 @@ def test_team_cli_round_trip(tmp_path, baseline_archive):
         submission_id = next(line for line in submitted.stdout.splitlines() if len(line.strip()) == 32).strip()
         status = run_cli(["status", submission_id], env)
         assert status.returncode == 0 and "scored" in status.stdout
+        # The 8 characters the web UI shows are enough; times are Beijing time, like the web UI.
+        short = run_cli(["status", submission_id[:8]], env)
+        assert short.returncode == 0 and submission_id in short.stdout and "(Beijing time)" in short.stdout, short.stdout
+        unknown = run_cli(["status", "ffffffff" if not submission_id.startswith("ffffffff") else "eeeeeeee"], env)
+        assert unknown.returncode != 0 and "No submission of yours starts with" in unknown.stdout
         board = run_cli(["leaderboard", "medical-insurance-recovery"], env)
         assert board.returncode == 0 and "CLI Team" in board.stdout and "showing 1 of 1" in board.stdout
+        assert "Beijing" in board.stdout
         private = run_cli(["leaderboard", "medical-insurance-recovery", "--private"], env)
         assert private.returncode != 0 and "private leaderboard" in private.stdout
     finally:

@@ -101,3 +101,25 @@ def test_history_and_csv_export(client, world):
     assert [p["best"] for p in history[0]["points"]] == [0.3, 0.6]
     csv_text = client.get("/api/v1/challenges/toy/leaderboard.csv", headers=world.headers["judge"]).text
     assert csv_text.startswith("\ufeffrank,team") and "A" in csv_text
+
+
+def test_csv_export_times_are_beijing_time(client, world):
+    world.scored("A", 0.3, 0.3)  # created 2026-03-01 00:01 UTC, 08:01 in Beijing
+    csv_text = client.get("/api/v1/challenges/toy/leaderboard.csv", headers=world.headers["judge"]).text
+    header, row = csv_text.lstrip("\ufeff").splitlines()[:2]
+    at = row.split(",")[header.split(",").index("last_submission_at")]
+    assert at == "2026-03-01T08:01:00+08:00", at
+
+
+def test_submissions_found_by_id_prefix_within_the_callers_reach(client, world):
+    mine = world.scored("A", 0.3, 0.3)
+    theirs = world.scored("B", 0.4, 0.4)
+    found = client.get("/api/v1/submissions", params={"id_prefix": mine[:8]}, headers=world.headers["A"]).json()
+    assert [s["id"] for s in found] == [mine]
+    # Another team's prefix finds nothing (ids reveal nothing); staff find any.
+    assert client.get("/api/v1/submissions", params={"id_prefix": theirs[:8]}, headers=world.headers["A"]).json() == []
+    staff = client.get("/api/v1/submissions", params={"id_prefix": theirs[:8]}, headers=world.headers["judge"]).json()
+    assert [s["id"] for s in staff] == [theirs]
+    # Too short or not hex: a 422 saying so, never a scan of everything.
+    assert client.get("/api/v1/submissions", params={"id_prefix": "abc"}, headers=world.headers["A"]).status_code == 422
+    assert client.get("/api/v1/submissions", params={"id_prefix": "zzzzzzzz"}, headers=world.headers["A"]).status_code == 422

@@ -1,5 +1,6 @@
 import { Box } from "@mui/material";
-import { Datagrid, FunctionField, List, TextField, useTranslate, type RaRecord } from "react-admin";
+import { Datagrid, FunctionField, List, useTranslate, type RaRecord } from "react-admin";
+import { auditSentence } from "./auditSentence";
 import { DateTimeField } from "../common/DateTimeField";
 import { EmptyState } from "../common/States";
 
@@ -14,21 +15,14 @@ export function AuditList() {
     <List title={translate("dabiwu.menu.audit")} exporter={false} empty={<NoEvents />} perPage={50}>
       <Datagrid bulkActionButtons={false} rowClick={false} data-testid="audit-list">
         <DateTimeField source="at" label="dabiwu.admin.at" sortable={false} withSeconds />
-        <TextField source="actor_name" label="dabiwu.admin.actor" sortable={false} />
-        <TextField source="action" label="dabiwu.admin.action" sortable={false} />
-        <FunctionField label="dabiwu.admin.object" sortable={false} render={(r: RaRecord) => `${r.object_type} #${r.object_id}`} />
         <FunctionField
-          label="dabiwu.admin.detail"
+          label="dabiwu.admin.action"
           sortable={false}
-          render={(r: RaRecord) =>
-            r.detail && Object.keys(r.detail).length ? (
-              <Box component="code" sx={{ fontSize: 12, whiteSpace: "pre-wrap", wordBreak: "break-all" }}>
-                {JSON.stringify(r.detail)}
-              </Box>
-            ) : (
-              "—"
-            )
-          }
+          render={(r: RaRecord) => (
+            <Box component="span" data-testid="audit-sentence" data-action={r.action} title={r.action} sx={{ overflowWrap: "anywhere" }}>
+              {auditSentence(r as Parameters<typeof auditSentence>[0], translate)}
+            </Box>
+          )}
         />
       </Datagrid>
     </List>

@@ -3,7 +3,7 @@ import AutorenewIcon from "@mui/icons-material/Autorenew";
 import CalculateIcon from "@mui/icons-material/Calculate";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Title, useLocaleState, useRefresh, useTranslate } from "react-admin";
+import { Confirm, Title, useLocaleState, useRefresh, useTranslate } from "react-admin";
 import { apiGet, apiPost, errorText } from "../api/http";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { localized } from "../common/text";
@@ -47,6 +47,8 @@ export function BundlesPage() {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const bundles = useQuery({ queryKey: ["admin-bundles"], queryFn: () => apiGet<Bundle[]>("/admin/bundles?page_size=500"), retry: false });
 
+  // Rescoring a whole challenge re-computes every score: ask first.
+  const [confirmRescore, setConfirmRescore] = useState<string | null>(null);
   const run = async (slug: string, kind: "load" | "rescore") => {
     setBusy(`${kind}:${slug}`);
     setOutcome(null);
@@ -111,16 +113,28 @@ export function BundlesPage() {
                 </TableCell>
                 <TableCell align="right">{b.dataset_versions}</TableCell>
                 <TableCell align="right">
-                  <Stack direction="row" spacing={1} justifyContent="flex-end">
+                  <Stack direction="row" spacing={1} justifyContent="flex-end" flexWrap="wrap" useFlexGap>
                     <Button size="small" variant="outlined" startIcon={<AutorenewIcon />} disabled={busy !== null || !!b.error}
                       onClick={() => void run(b.slug, "load")} data-testid="bundle-load">
                       {translate(b.loaded ? "dabiwu.bundles.reload" : "dabiwu.bundles.load")}
                     </Button>
                     <Button size="small" startIcon={<CalculateIcon />} disabled={busy !== null || !b.loaded}
-                      onClick={() => void run(b.slug, "rescore")} data-testid="rescore-challenge">
+                      onClick={() => setConfirmRescore(b.slug)} data-testid="rescore-challenge">
                       {translate("dabiwu.bundles.rescore")}
                     </Button>
                   </Stack>
+                  <Confirm
+                    isOpen={confirmRescore === b.slug}
+                    title={translate("dabiwu.bundles.rescore_confirm_title", { slug: b.slug })}
+                    content={translate("dabiwu.bundles.rescore_confirm_body")}
+                    confirm={translate("dabiwu.bundles.rescore_confirm_yes")}
+                    cancel={translate("dabiwu.bundles.rescore_confirm_no")}
+                    onConfirm={() => {
+                      setConfirmRescore(null);
+                      void run(b.slug, "rescore");
+                    }}
+                    onClose={() => setConfirmRescore(null)}
+                  />
                 </TableCell>
               </TableRow>
             ))}

@@ -1,6 +1,7 @@
 import type { AuthProvider } from "react-admin";
 import { HttpError } from "react-admin";
 import { API_BASE, apiGet, detailMessage, tokenStore, type Me } from "./http";
+import { statusMessage } from "./messages";
 
 async function loadMe(): Promise<Me> {
   const me = await apiGet<Me>("/auth/me");
@@ -12,14 +13,20 @@ export const authProvider: AuthProvider = {
   async login({ username, password }: { username: string; password: string }) {
     // The token endpoint is OAuth2's password form, not JSON.
     const form = new URLSearchParams({ username, password });
-    const response = await fetch(`${API_BASE}/auth/token`, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
-      body: form,
-    });
+    let response: Response;
+    try {
+      response = await fetch(`${API_BASE}/auth/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+        body: form,
+      });
+    } catch {
+      throw new HttpError(statusMessage(0), 0);
+    }
     const body = await response.json().catch(() => null);
     if (!response.ok) {
-      throw new HttpError(detailMessage(body, `Sign-in failed (${response.status}).`), response.status, body);
+      const generic = response.status === 401 || response.status === 400 ? "dabiwu.errors.sign_in_failed" : undefined;
+      throw new HttpError(detailMessage(body, response.status, generic), response.status, body);
     }
     tokenStore.set((body as { access_token: string }).access_token);
     try {

@@ -17,7 +17,7 @@ export async function downloadWithToken(path: string, fallbackName: string): Pro
   const response = await fetch(`${API_BASE}${path}`, { headers: authHeaders() });
   if (!response.ok) {
     const body = await response.json().catch(() => null);
-    throw new HttpError(detailMessage(body, `${response.status} ${response.statusText}`), response.status, body);
+    throw new HttpError(detailMessage(body, response.status), response.status, body);
   }
   const blob = await response.blob();
   const name = filenameFrom(response.headers.get("Content-Disposition"), fallbackName);

@@ -8,6 +8,7 @@ export interface SubmissionEvent {
   id?: string;
   status?: string;
   error?: string | null;
+  error_zh?: string | null;
   queue_position?: number | null;
   eta_seconds?: number | null;
   [key: string]: unknown;

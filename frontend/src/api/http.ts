@@ -1,4 +1,5 @@
 import { HttpError } from "react-admin";
+import { errorMessage, statusMessage } from "./messages";
 
 export const API_BASE = "/api/v1";
 const TOKEN_KEY = "dabiwu.token";
@@ -51,27 +52,22 @@ export function authHeaders(extra?: HeadersInit): Headers {
   return headers;
 }
 
+/** The sentence for an error answer, in the user's language (see messages.ts). */
+export function detailMessage(body: unknown, status: number, genericKey?: string): string {
+  return errorMessage(status, body, genericKey);
+}
+
 /**
- * The API's error body is {"detail": "sentence"} or, for validation errors,
- * {"detail": [{loc, msg, type}]}; turn either into one readable sentence.
+ * The API's 422 answers list the fields in `errors`. react-admin reads an HttpError's `body.errors` as a
+ * field -> message map for its forms and then shows no notification at all; the UI shows the sentence
+ * instead, so the list travels as `field_errors`.
  */
-export function detailMessage(body: unknown, fallback: string): string {
-  if (body && typeof body === "object" && "detail" in body) {
-    const detail = (body as { detail: unknown }).detail;
-    if (typeof detail === "string" && detail) return detail;
-    if (Array.isArray(detail)) {
-      const parts = detail.map((d) => {
-        if (d && typeof d === "object") {
-          const item = d as { loc?: unknown[]; msg?: string };
-          const where = Array.isArray(item.loc) ? item.loc.filter((x) => x !== "body").join(".") : "";
-          return where ? `${where}: ${item.msg ?? ""}` : String(item.msg ?? "");
-        }
-        return String(d);
-      });
-      if (parts.length) return parts.join("; ");
-    }
+function withoutFieldList(body: unknown): unknown {
+  if (body && typeof body === "object" && "errors" in body) {
+    const { errors, ...rest } = body as { errors: unknown };
+    return { ...rest, field_errors: errors };
   }
-  return fallback;
+  return body;
 }
 
 async function parseBody(response: Response): Promise<unknown> {
@@ -105,13 +101,13 @@ export async function apiFetch<T = unknown>(path: string, init: RequestInit = {}
   try {
     response = await fetch(`${API_BASE}${path}`, { ...init, headers });
   } catch (err) {
-    throw new HttpError(`Network error: the server could not be reached (${String(err)}). Check your connection and retry.`, 0);
+    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    throw new HttpError(statusMessage(0), 0);
   }
   const body = await parseBody(response);
   if (response.status === 401) signedOut();
   if (!response.ok) {
-    const fallback = `${response.status} ${response.statusText || "error"}`;
-    throw new HttpError(detailMessage(body, fallback), response.status, body);
+    throw new HttpError(detailMessage(body, response.status), response.status, withoutFieldList(body));
   }
   return { status: response.status, headers: response.headers, json: body as T };
 }

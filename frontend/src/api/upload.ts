@@ -1,4 +1,5 @@
 import { API_BASE, authHeaders, detailMessage } from "./http";
+import { i18nProvider } from "../i18n/i18nProvider";
 
 export interface UploadAccepted {
   id: string;
@@ -41,11 +42,11 @@ export function uploadSubmission(opts: {
         opts.onProgress(1);
         resolve(body as UploadAccepted);
       } else {
-        reject(new UploadError(detailMessage(body, `${xhr.status} ${xhr.statusText || "error"}`), xhr.status));
+        reject(new UploadError(detailMessage(body, xhr.status), xhr.status));
       }
     };
-    xhr.onerror = () => reject(new UploadError("The upload was interrupted: check the connection and try again.", 0));
-    xhr.onabort = () => reject(new UploadError("The upload was cancelled.", 0));
+    xhr.onerror = () => reject(new UploadError(i18nProvider.translate("dabiwu.errors.upload_interrupted"), 0));
+    xhr.onabort = () => reject(new UploadError(i18nProvider.translate("dabiwu.errors.upload_cancelled"), 0));
     opts.signal?.addEventListener("abort", () => xhr.abort());
     const form = new FormData();
     form.append("file", opts.file, opts.file.name);

@@ -1,5 +1,5 @@
 import { Typography } from "@mui/material";
-import { useLocaleState, useRecordContext } from "react-admin";
+import { useLocaleState, useRecordContext, useTranslate, type TranslateFunction } from "react-admin";
 import { PhaseChip } from "../common/StatusChip";
 import { localized } from "../common/text";
 import type { Challenge } from "../common/types";
@@ -20,17 +20,27 @@ export function PhaseField(_: { label?: string; sortable?: boolean }) {
   return record ? <PhaseChip phase={record.phase} /> : null;
 }
 
-export function metricLabel(metric: Challenge["metric"]): string {
+/** The primary metric as people read it: `average_precision` with k=300 -> 平均精度（前300条）. */
+export function metricLabel(metric: Challenge["metric"], translate: TranslateFunction): string {
   if (!metric?.primary) return "—";
-  return metric.k ? `${metric.primary} @${metric.k}` : metric.primary;
+  const name = translate(`dabiwu.metric.${metric.primary}`, { _: metric.primary });
+  if (!metric.k) return name;
+  // Metrics whose name already says "at K" read better with K inside the name.
+  return translate(`dabiwu.metric_k.${metric.primary}`, { k: metric.k, _: translate("dabiwu.metric_at_k", { name, k: metric.k }) });
+}
+
+export function useMetricLabel() {
+  const translate = useTranslate();
+  return (metric: Challenge["metric"]) => metricLabel(metric, translate);
 }
 
 export function MetricField(_: { label?: string; sortable?: boolean }) {
   const record = useRecordContext<Challenge>();
+  const label = useMetricLabel();
   if (!record) return null;
   return (
-    <Typography component="span" variant="body2" sx={{ fontFamily: "monospace" }}>
-      {metricLabel(record.metric)}
+    <Typography component="span" variant="body2" data-testid="challenge-metric" title={record.metric?.primary}>
+      {label(record.metric)}
     </Typography>
   );
 }

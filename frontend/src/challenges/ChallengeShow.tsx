@@ -63,7 +63,7 @@ function ChallengeDetail() {
           <Typography variant="h5" data-testid="challenge-heading">
             {localized(record, "title", locale)}
           </Typography>
-          <Stack direction="row" spacing={1} alignItems="center" sx={{ mt: 1 }}>
+          <Stack direction="row" spacing={1} alignItems="center" sx={{ mt: 1 }} flexWrap="wrap" useFlexGap>
             <PhaseChip phase={challenge.phase} />
             <Typography variant="body2" color="text.secondary" sx={{ fontFamily: "monospace" }}>
               {slug}
@@ -142,7 +142,7 @@ function ChallengeDetail() {
             <Section title={translate("dabiwu.challenge.evaluation")}>
               <KeyValues
                 rows={[
-                  [translate("dabiwu.challenge.metric"), <code key="m">{metricLabel(challenge.metric)}</code>],
+                  [translate("dabiwu.challenge.metric"), <span key="m" data-testid="challenge-metric">{metricLabel(challenge.metric, translate)}</span>],
                   [
                     translate("dabiwu.challenge.secondary_metrics"),
                     Array.isArray(secondary) ? secondary.join(", ") : (secondary ?? "—"),

@@ -18,11 +18,21 @@ function split(ms: number) {
 export function PhaseCountdown({ challenge }: { challenge: Challenge }) {
   const translate = useTranslate();
   const format = useFormatDateTime();
+  const done = challenge.phase === "finalized" || challenge.phase === "closed";
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
+    if (done) return; // nothing to count down to: no ticking timer
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
-  }, []);
+  }, [done]);
+
+  if (challenge.phase === "finalized") {
+    return (
+      <Typography data-testid="phase-countdown" data-remaining="0" data-finalized="true" variant="body1" color="text.secondary">
+        {translate("dabiwu.challenge.finalized_note")}
+      </Typography>
+    );
+  }
 
   const open = parseApiDate(challenge.phases?.open);
   const close = parseApiDate(challenge.phases?.close);

@@ -1,5 +1,9 @@
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
+// Fixed quarter ticks, each labelled with the digits it needs: 0.25 reads "0.25" (it used to be rounded to "0.3").
+const TICKS = [0, 0.25, 0.5, 0.75, 1];
+const tick = (v: number) => String(Number(v.toFixed(2)));
+
 export default function PrCurveChart({
   precision,
   recall,
@@ -22,13 +26,15 @@ export default function PrCurveChart({
             type="number"
             dataKey="recall"
             domain={[0, 1]}
-            tickFormatter={(v: number) => v.toFixed(1)}
+            ticks={TICKS}
+            tickFormatter={tick}
             label={{ value: labels.recall, position: "insideBottom", offset: -12 }}
           />
           <YAxis
             type="number"
             domain={[0, 1]}
-            tickFormatter={(v: number) => v.toFixed(1)}
+            ticks={TICKS}
+            tickFormatter={tick}
             label={{ value: labels.precision, angle: -90, position: "insideLeft" }}
           />
           <Tooltip formatter={(v) => Number(v).toFixed(4)} labelFormatter={(v) => `${labels.recall}: ${Number(v).toFixed(3)}`} />

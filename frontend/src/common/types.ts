@@ -43,6 +43,7 @@ export interface Submission {
   private_score: number | null;
   metrics?: Record<string, unknown> | null;
   error?: string | null;
+  error_zh?: string | null;
   error_kind?: string | null;
   log_tail?: string | null;
   created_at: string;

@@ -181,9 +181,9 @@ export function DisqualifyPanel({ slug }: { slug: string }) {
           )}
         </DialogContent>
         <DialogActions>
-          <Button onClick={() => setTarget(null)}>{translate("ra.action.cancel")}</Button>
+          <Button onClick={() => setTarget(null)} data-testid="disqualify-keep">{translate("dabiwu.judging.disqualify_keep")}</Button>
           <Button color="error" variant="contained" disabled={busy} onClick={() => void confirm()} data-testid="disqualify-confirm">
-            {translate("dabiwu.judging.disqualify")}
+            {translate("dabiwu.judging.disqualify_confirm")}
           </Button>
         </DialogActions>
       </Dialog>

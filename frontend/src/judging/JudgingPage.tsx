@@ -26,7 +26,7 @@ export function JudgingPage() {
   else
     body = (
       <Stack spacing={2}>
-        <Stack direction="row" spacing={2} alignItems="center">
+        <Stack direction="row" spacing={2} alignItems="center" flexWrap="wrap" useFlexGap>
           <ChallengeSelect
             challenges={challenges}
             value={currentSlug}

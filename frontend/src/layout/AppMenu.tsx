@@ -12,9 +12,12 @@ import QueueIcon from "@mui/icons-material/Queue";
 import GavelIcon from "@mui/icons-material/Gavel";
 import FolderZipIcon from "@mui/icons-material/FolderZip";
 import { Menu, useTranslate } from "react-admin";
-import { useRole } from "../common/usePermissionsRole";
+import { canUseRegistry, useRole } from "../common/usePermissionsRole";
 
-/** The menu follows the role: teams submit, districts pull, admins administer. */
+/**
+ * The menu follows the role and shows only what the API lets that role use: teams submit, districts pull,
+ * admins administer (the registry refuses teams, so teams do not see 模型库 or 区县使用).
+ */
 export function AppMenu() {
   const translate = useTranslate();
   const role = useRole();
@@ -29,8 +32,8 @@ export function AppMenu() {
       {role === "team" && item("/submit", "dabiwu.menu.submit", <CloudUploadIcon />, "menu-submit")}
       {(role === "judge" || role === "admin") && item("/submissions", "dabiwu.menu.submissions", <ListAltIcon />, "menu-submissions")}
       {(role === "judge" || role === "admin") && item("/judging", "dabiwu.menu.judging", <GavelIcon />, "menu-judging")}
-      {item("/registry", "dabiwu.menu.registry", <Inventory2Icon />, "menu-registry")}
-      {item("/district-use", "dabiwu.menu.district_use", <DownloadForOfflineIcon />, "menu-district-use")}
+      {canUseRegistry(role) && item("/registry", "dabiwu.menu.registry", <Inventory2Icon />, "menu-registry")}
+      {canUseRegistry(role) && item("/district-use", "dabiwu.menu.district_use", <DownloadForOfflineIcon />, "menu-district-use")}
       {role === "admin" && item("/users", "dabiwu.menu.users", <PeopleIcon />, "menu-users")}
       {role === "admin" && item("/teams", "dabiwu.menu.teams", <GroupsIcon />, "menu-teams")}
       {role === "admin" && item("/districts", "dabiwu.menu.districts", <MapIcon />, "menu-districts")}

@@ -1,4 +1,4 @@
-import { Button, Menu, MenuItem } from "@mui/material";
+import { Box, Button, Menu, MenuItem } from "@mui/material";
 import TranslateIcon from "@mui/icons-material/Translate";
 import ExpandMoreIcon from "@mui/icons-material/ExpandMore";
 import { useState, type MouseEvent } from "react";
@@ -26,7 +26,9 @@ export function LocaleSwitch({ color = "inherit" }: { color?: "inherit" | "prima
         endIcon={<ExpandMoreIcon fontSize="small" />}
         onClick={(event: MouseEvent<HTMLElement>) => setAnchor(event.currentTarget)}
       >
-        {current}
+        <Box component="span" sx={{ display: { xs: "none", sm: "inline" } }}>
+          {current}
+        </Box>
       </Button>
       <Menu id="locale-menu" anchorEl={anchor} open={Boolean(anchor)} onClose={() => setAnchor(null)}>
         {locales.map((l) => (

@@ -127,7 +127,7 @@ function Board({
           setPage(0);
         }}
       />
-      <Stack direction="row" alignItems="center" justifyContent="space-between" spacing={2}>
+      <Stack direction="row" alignItems="center" justifyContent="space-between" spacing={2} flexWrap="wrap" useFlexGap>
         <Typography variant="caption" color="text.secondary">
           {translate("dabiwu.leaderboard.ci_note")}
         </Typography>
@@ -179,7 +179,7 @@ export function LeaderboardPage() {
                 {current && <PhaseChip phase={current.phase} />}
                 {current && (
                   <Typography variant="body2" color="text.secondary">
-                    {translate("dabiwu.challenge.metric")}: <code>{metricLabel(current.metric)}</code>
+                    {translate("dabiwu.challenge.metric")}: <span data-testid="challenge-metric">{metricLabel(current.metric, translate)}</span>
                   </Typography>
                 )}
               </Stack>

@@ -3,12 +3,15 @@ import {
 } from "@mui/material";
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import { Title, useTranslate } from "react-admin";
+import { Title, useLocaleState, useTranslate } from "react-admin";
 import { Link, useParams } from "react-router-dom";
 import { apiGet } from "../api/http";
 import { CopyBlock } from "../common/CopyBlock";
 import { useFormatDateTime } from "../common/dates";
 import { Markdown } from "../common/Markdown";
+import { useChallengeTitles, useDistrictNames } from "../common/useChallengeTitles";
+import { useRole } from "../common/usePermissionsRole";
+import { DelistButton } from "./DelistButton";
 import { ErrorState, Loading } from "../common/States";
 import { formatScore } from "../common/text";
 import { percent, type VersionDetail } from "./types";
@@ -33,6 +36,10 @@ export function ModelCardPage() {
   const translate = useTranslate();
   const format = useFormatDateTime();
   const { slug = "", version = "" } = useParams<{ slug: string; version: string }>();
+  const title = useChallengeTitles();
+  const role = useRole();
+  const districtName = useDistrictNames();
+  const [locale] = useLocaleState();
   const detail = useQuery({
     queryKey: ["registry-version", slug, version],
     queryFn: () => apiGet<VersionDetail>(`/registry/models/${encodeURIComponent(slug)}/versions/${encodeURIComponent(version)}`),
@@ -49,12 +56,18 @@ export function ModelCardPage() {
     body = (
       <Stack spacing={2} data-testid="model-card" data-name={d.registered_model} data-version={d.version}>
         <Stack direction="row" spacing={1} alignItems="center" flexWrap="wrap" useFlexGap>
-          <Typography variant="h5" sx={{ fontFamily: "monospace" }}>
-            {d.registered_model} v{d.version}
+          <Typography variant="h5" data-testid="model-card-title">
+            {translate("dabiwu.registry.card_title", { title: title(slug), version: d.version })}
           </Typography>
-          {d.is_champion && <Chip color="primary" size="small" label="champion" />}
+          <Typography variant="caption" color="text.secondary" sx={{ fontFamily: "monospace" }}>
+            {d.registered_model}
+          </Typography>
+          {d.is_champion && <Chip color="primary" size="small" label={translate("dabiwu.registry.champion")} />}
           {!d.listed && <Chip color="default" size="small" label={translate("dabiwu.registry.delisted")} />}
           {d.override && <Chip color="warning" size="small" variant="outlined" label={translate("dabiwu.registry.override")} />}
+          {d.listed && (role === "judge" || role === "admin") && (
+            <DelistButton slug={slug} version={d.version} title={title(slug)} onDone={() => void detail.refetch()} />
+          )}
         </Stack>
         <Typography variant="body2" color="text.secondary">
           {translate("dabiwu.registry.card_line", { team: d.team, by: d.approved_by ?? "—", at: format(d.promoted_at) })}
@@ -76,7 +89,7 @@ export function ModelCardPage() {
           </Grid>
         </Grid>
         <Typography variant="body2" data-testid="adoption-districts" data-count={d.adoption.districts.length}>
-          {translate("dabiwu.registry.adopted_by")}: {d.adoption.districts.length ? d.adoption.districts.join(", ") : "—"}
+          {translate("dabiwu.registry.adopted_by")}: {d.adoption.districts.length ? d.adoption.districts.map(districtName).join("、") : "—"}
         </Typography>
         <Typography variant="body2" color="text.secondary">
           {translate("dabiwu.registry.cases_made_help", { confirmed: d.field.confirmed, rejected: d.field.rejected, pending: d.field.pending })}
@@ -110,7 +123,7 @@ export function ModelCardPage() {
             <TableBody>
               {districts.map(([code, t]) => (
                 <TableRow key={code} data-testid="field-row" data-district={code}>
-                  <TableCell>{t.name_zh || code}</TableCell>
+                  <TableCell>{locale === "zh" ? t.name_zh || districtName(code) : districtName(code)}</TableCell>
                   <TableCell align="right">{t.confirmed}</TableCell>
                   <TableCell align="right">{t.rejected}</TableCell>
                   <TableCell align="right">{t.pending}</TableCell>

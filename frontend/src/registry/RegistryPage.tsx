@@ -54,6 +54,7 @@ export function RegistryPage() {
               <TableCell align="right">{translate("dabiwu.registry.pulls")}</TableCell>
               <TableCell align="right">{translate("dabiwu.registry.leads_reported")}</TableCell>
               <TableCell align="right">{translate("dabiwu.registry.field_precision")}</TableCell>
+              <TableCell>{translate("dabiwu.registry.drift_column")}</TableCell>
               <TableCell>{translate("dabiwu.registry.pull")}</TableCell>
             </TableRow>
           </TableHead>
@@ -88,7 +89,7 @@ export function RegistryPage() {
                     </Stack>
                   </TableCell>
                   <TableCell>
-                    {champion ? <Chip size="small" color="primary" label={`champion → v${champion.version}`} /> : "—"}
+                    {champion ? <Chip size="small" color="primary" label={translate("dabiwu.registry.champion_version", { version: champion.version })} /> : "—"}
                   </TableCell>
                   <TableCell>{shown?.team || "—"}</TableCell>
                   <TableCell>{format(shown?.promoted_at ?? null)}</TableCell>
@@ -97,6 +98,15 @@ export function RegistryPage() {
                     {shown?.adoption ? `${shown.adoption.cases_made} / ${shown.adoption.leads_reported}` : "—"}
                   </TableCell>
                   <TableCell align="right" data-testid="registry-precision">{percent(shown?.field_precision)}</TableCell>
+                  <TableCell data-testid="registry-drift" data-drift={shown?.drift === true ? "true" : shown?.drift === false ? "false" : "unknown"}>
+                    {shown?.drift === true ? (
+                      <Chip size="small" color="warning" label={translate("dabiwu.registry.drift_yes")} title={translate("dabiwu.registry.drift_help")} />
+                    ) : shown?.drift === false ? (
+                      translate("dabiwu.registry.drift_no")
+                    ) : (
+                      "—"
+                    )}
+                  </TableCell>
                   <TableCell sx={{ fontFamily: "monospace", fontSize: 12 }}>{`dabiwu pull ${pullRef(m)} --out ./model`}</TableCell>
                 </TableRow>
               );

@@ -15,6 +15,7 @@ import { useState } from "react";
 import { useTranslate } from "react-admin";
 import { DistrictBarChart, PrCurveChart } from "../charts/lazy";
 import { formatScore, nameOf } from "../common/text";
+import { DETAIL_KEYS, ScoringDetails } from "./ScoringDetails";
 
 type Metrics = Record<string, unknown>;
 
@@ -65,7 +66,7 @@ export function MetricsPanel({ metrics, primary }: { metrics: Metrics | null | u
       </Typography>
     );
   }
-  const scalars = Object.entries(metrics).filter(([key]) => !CURVE_KEYS.has(key));
+  const scalars = Object.entries(metrics).filter(([key]) => !CURVE_KEYS.has(key) && !DETAIL_KEYS.has(key));
   const districts = districtRows(metrics.per_district);
   const numericKeys = Array.from(
     new Set(districts.flatMap((row) => Object.entries(row.values).filter(([, v]) => typeof v === "number").map(([k]) => k))),
@@ -93,9 +94,6 @@ export function MetricsPanel({ metrics, primary }: { metrics: Metrics | null | u
                 <TableRow key={key} data-metric={key}>
                   <TableCell>
                     {metricName(key)}
-                    <Typography component="span" variant="caption" color="text.secondary" sx={{ ml: 1, fontFamily: "monospace" }}>
-                      {key}
-                    </Typography>
                   </TableCell>
                   {/* Nested values (bootstrap, scoring: sha256s) are long unbroken strings: wrap, do not clip. */}
                   <TableCell sx={{ fontFamily: "monospace", overflowWrap: "anywhere" }}>{renderValue(value)}</TableCell>
@@ -103,6 +101,7 @@ export function MetricsPanel({ metrics, primary }: { metrics: Metrics | null | u
               ))}
             </TableBody>
           </Table>
+          <ScoringDetails metrics={metrics} />
         </CardContent>
       </Card>
 

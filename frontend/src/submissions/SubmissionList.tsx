@@ -15,6 +15,7 @@ import { DateTimeField } from "../common/DateTimeField";
 import { EmptyState } from "../common/States";
 import { formatScore, localized, nameOf } from "../common/text";
 import { challengeSlug, type Submission } from "../common/types";
+import { useChallengeTitles } from "../common/useChallengeTitles";
 import { useRole } from "../common/usePermissionsRole";
 import { LiveStatusField } from "./LiveStatusField";
 
@@ -55,6 +56,7 @@ function NoSubmissions() {
 
 export function SubmissionList() {
   const translate = useTranslate();
+  const title = useChallengeTitles();
   const role = useRole();
   const filters = useFilters();
   return (
@@ -72,7 +74,7 @@ export function SubmissionList() {
           sortable={false}
           render={(r: Submission) => <code title={r.id}>{String(r.id).slice(0, 8)}</code>}
         />
-        <FunctionField label="dabiwu.submission.challenge" sortable={false} render={(r: Submission) => challengeSlug(r.challenge)} />
+        <FunctionField label="dabiwu.submission.challenge" sortable={false} render={(r: Submission) => <span data-testid="submission-row-challenge" title={challengeSlug(r.challenge)}>{title(challengeSlug(r.challenge))}</span>} />
         {role !== "team" && (
           <FunctionField label="dabiwu.submission.team" sortable={false} render={(r: Submission) => nameOf(r.team)} />
         )}

@@ -13,6 +13,9 @@ import { useRole } from "../common/usePermissionsRole";
 import { FinalToggle } from "./FinalToggle";
 import { MetricsPanel } from "./MetricsPanel";
 import { RescoreButton } from "./RescoreButton";
+import { PromoteButton } from "../registry/PromoteButton";
+import { localizedField } from "../api/messages";
+import { useChallengeBySlug } from "../common/useChallengeTitles";
 import { useLiveSubmission } from "./useLiveSubmission";
 
 function SubmissionTitle() {
@@ -37,11 +40,13 @@ function SubmissionDetail() {
   const format = useFormatDateTime();
   const role = useRole();
   const live = useLiveSubmission(submission?.id, submission?.status, () => void refetch());
+  const challengeOf = useChallengeBySlug(submission ? challengeSlug(submission.challenge) : undefined);
   if (!submission) return <Loading />;
 
   const status = live.status ?? submission.status;
   const slug = challengeSlug(submission.challenge);
-  const error = (live.error as string | undefined) ?? submission.error;
+  const challenge = challengeOf;
+  const error = localizedField(live.error ? live : submission, "error");
   const queuePosition = live.queue_position ?? submission.queue_position;
   const eta = live.eta_seconds ?? submission.eta_seconds;
   const failed = status === "failed" || status === "rejected";
@@ -61,6 +66,9 @@ function SubmissionDetail() {
         <Box sx={{ flex: 1 }} />
         {role === "team" && <FinalToggle submission={submission} />}
         {role === "admin" && <RescoreButton id={String(submission.id)} onDone={() => void refetch()} />}
+        {(role === "admin" || role === "judge") && status === "scored" && !submission.disqualified_reason && (
+          <PromoteButton submissionId={String(submission.id)} finalized={challenge?.phase === "finalized"} onDone={() => void refetch()} />
+        )}
         {slug && (
           <Button component={Link} to={`/leaderboard/${slug}`} size="small" startIcon={<LeaderboardIcon />}>
             {translate("dabiwu.challenge.leaderboard")}

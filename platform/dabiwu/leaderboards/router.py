@@ -14,6 +14,7 @@ from dabiwu.challenges.lifecycle import visible_to
 from dabiwu.challenges.router import challenge_or_404
 from dabiwu.deps import CurrentPrincipal, CurrentUser, SessionDep
 from dabiwu.errors import DabiwuError
+from dabiwu.timefmt import beijing_iso
 from dabiwu.leaderboards.schemas import BoardRow, ShakeUpRow
 from dabiwu.leaderboards.service import (
     best_score_history, board_page, current_board, database_key, page_from_memory, remember_challenge, shake_up,
@@ -151,6 +152,7 @@ def export_leaderboard(
     columns = ["rank", "team", "submission_id", "score", "ci_low", "ci_high", "tied_with_leader", "submissions", "last_submission_at"]
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    # Times in Beijing time with their offset, like the web UI (the JSON API keeps UTC).
+    writer.writerows({**row, "last_submission_at": beijing_iso(row.get("last_submission_at"))} for row in rows)
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{slug}-{split}-leaderboard.csv"'})

@@ -89,8 +89,13 @@ def list_submissions(
     challenge: str | None = None,
     status_filter: Annotated[str | None, Query(alias="status")] = None,
     team: Annotated[str | None, Query(max_length=128, description="Part of a team's name, any case.")] = None,
+    id_prefix: Annotated[str | None, Query(min_length=8, max_length=32, pattern="^[0-9a-f]+$",
+                                           description="The first characters of an id (the UI shows 8).")] = None,
 ) -> list[SubmissionOut]:
     query = readable_submissions(user).order_by(Submission.created_at.desc())
+    if id_prefix:
+        # Scoped like every list: a prefix finds only the caller's own (or, for staff, any) submissions.
+        query = query.where(Submission.id.startswith(id_prefix, autoescape=True))
     if challenge:
         query = query.join(Challenge, Challenge.id == Submission.challenge_id).where(Challenge.slug == challenge)
     if status_filter:

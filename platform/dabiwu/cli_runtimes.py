@@ -5,8 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from dabiwu.errors import DabiwuError
-from dabiwu.settings import get_settings
+# Server-side modules are imported inside the commands: `dabiwu --help` must not pay for them.
 
 console = Console()
 runtimes_app = typer.Typer(help="Scoring runtimes: the pinned environments models are scored in.",
@@ -16,7 +15,9 @@ runtimes_app = typer.Typer(help="Scoring runtimes: the pinned environments model
 @runtimes_app.command("build")
 def build(name: str = typer.Argument(None, help="the runtime's name (default: DABIWU_DEFAULT_RUNTIME)")) -> None:
     """Build a runtime from its lock file (once per machine and lock; later calls return at once)."""
+    from dabiwu.errors import DabiwuError
     from dabiwu.runtimes.build import ensure_built
+    from dabiwu.settings import get_settings
 
     settings = get_settings()
     try:
@@ -33,6 +34,7 @@ def build(name: str = typer.Argument(None, help="the runtime's name (default: DA
 def list_runtimes() -> None:
     """The runtimes this install knows, and whether each is built here."""
     from dabiwu.runtimes import available_runtimes, get_runtime
+    from dabiwu.settings import get_settings
 
     settings = get_settings()
     for name in available_runtimes(settings):

@@ -24,11 +24,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def settings(database_url):
-    """A non-default home, inside the venv that every sandbox shows read-only."""
+def settings(database_url, scoring_runtime):
+    """A non-default home, inside the scoring runtime's folder, which every sandbox shows read-only."""
     from dabiwu.settings import Settings, get_settings
 
-    home = Path(sys.prefix).resolve() / f"dabiwu-test-home-{uuid.uuid4().hex[:8]}"
+    home = scoring_runtime.path.resolve() / f"dabiwu-test-home-{uuid.uuid4().hex[:8]}"
     assert get_settings().home_dir != home  # the process's global settings know nothing of it
     home.mkdir()
     url = database_url

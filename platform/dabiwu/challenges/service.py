@@ -148,7 +148,7 @@ def _store_dataset(
         pq.write_table(features, features_path)
         labels.to_parquet(labels_path, index=False)
         kit_path = build_starting_kit(bundle=bundle, train_path=train_path, out_path=tmpdir / "starting-kit.zip",
-                                      runtime=spec.get("runtime"))
+                                      runtime=challenge.spec.get("runtime"))  # the runtime resolved at load
 
         train_blob = store.put_file(f"{prefix}/public/train.parquet", train_path)
         csv_blob = store.put_file(f"{prefix}/public/train.csv", csv_path)

@@ -331,6 +331,7 @@ export const en: Messages = {
       action: "Action",
       object: "Object",
       detail: "Detail",
+      cannot_score: "Submitted models cannot be scored now: they wait in the queue until this is fixed",
       queue_unavailable: "Queue monitoring is not available yet (the server does not offer it).",
       queued: "Queued",
       running: "Running",

@@ -329,6 +329,7 @@ export const zh = {
       action: "操作",
       object: "对象",
       detail: "详情",
+      cannot_score: "评分暂时无法进行：提交的模型会排队，直到以下问题解决",
       queue_unavailable: "评分队列监控暂不可用（服务器尚未提供此接口）。",
       queued: "排队中",
       running: "评分中",

@@ -3,6 +3,7 @@ import { AppBar, Layout as RaLayout, LoadingIndicator, TitlePortal, useTranslate
 import { Typography } from "@mui/material";
 import { AppMenu } from "./AppMenu";
 import { LocaleSwitch } from "./LocaleSwitch";
+import { ScoringBanner } from "./ScoringBanner";
 
 function AppTitle() {
   const translate = useTranslate();
@@ -32,6 +33,7 @@ function DabiwuAppBar() {
 export function Layout({ children }: { children: ReactNode }) {
   return (
     <RaLayout appBar={DabiwuAppBar} menu={AppMenu}>
+      <ScoringBanner />
       {children}
     </RaLayout>
   );

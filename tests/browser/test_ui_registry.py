@@ -87,4 +87,7 @@ def test_district_uploads_outcomes_and_reads_the_model_card(page, demo_server, s
     expect(page.get_by_test_id("field-precision")).to_have_attribute("data-value", str(detail["field_precision"]))
     expect(page.locator("[data-testid=field-row][data-district=zaoyang]")).to_have_count(1)
     expect(page.get_by_test_id("model-card-text")).not_to_be_empty()
+    # The runtime it was scored with, which `leads run` uses too (issue #16).
+    assert detail["runtime"], detail
+    expect(page.get_by_test_id("model-runtime")).to_contain_text(detail["runtime"])
     screenshot("model-card")

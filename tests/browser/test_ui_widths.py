@@ -81,6 +81,8 @@ def test_every_route_fits_the_window(browser, demo_server, scored_submission, lo
                     expect(tables.first).to_be_visible()
                     assert tables.first.evaluate("e => getComputedStyle(e).overflowX") == "auto"
                     assert "|---" not in page.get_by_test_id("markdown").inner_text()
+                    # The challenge names the scoring runtime its models run in (issue #16).
+                    expect(page.get_by_test_id("challenge-runtime")).to_contain_text("standard-")
                 if route == "#/challenges":
                     # Metric names as people read them (平均精度（前300条）), not `average_precision @300`.
                     metric = page.get_by_test_id("challenge-metric").first

@@ -148,6 +148,7 @@ function ChallengeDetail() {
                     Array.isArray(secondary) ? secondary.join(", ") : (secondary ?? "—"),
                   ],
                   [translate("dabiwu.challenge.dataset_version"), challenge.dataset_version ?? "—"],
+                  [translate("dabiwu.challenge.runtime"), <span key="r" data-testid="challenge-runtime">{challenge.runtime || "—"}</span>],
                   [translate("dabiwu.challenge.train_rows"), challenge.train_rows?.toLocaleString() ?? "—"],
                   [translate("dabiwu.challenge.test_rows"), challenge.test_rows?.toLocaleString() ?? "—"],
                 ]}

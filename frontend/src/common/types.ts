@@ -29,6 +29,7 @@ export interface Challenge {
   limits?: Partial<Record<"daily_submissions" | "max_model_mb" | "time_limit_s" | "memory_mb" | "team_size" | "final_selections", number>>;
   rubric?: { key: string; zh?: string; en?: string; weight?: number }[];
   dataset_version?: string | number;
+  runtime?: string; // the scoring runtime its models run in
   train_rows?: number;
   test_rows?: number;
   readme?: string;

@@ -199,6 +199,7 @@ export const en: Messages = {
       close: "Closes",
       merger_deadline: "Team merger deadline",
       evaluation: "Evaluation",
+      runtime: "Scoring runtime",
       dataset_version: "Dataset version",
       train_rows: "Training rows",
       test_rows: "Test rows",

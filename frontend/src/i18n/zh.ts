@@ -197,6 +197,7 @@ export const zh = {
       close: "截止时间",
       merger_deadline: "组队截止",
       evaluation: "评测",
+      runtime: "评分运行环境",
       dataset_version: "数据集版本",
       train_rows: "训练集行数",
       test_rows: "测试集行数",

@@ -142,6 +142,9 @@ export function ModelCardPage() {
         <Typography variant="caption" color="text.secondary" sx={{ fontFamily: "monospace", wordBreak: "break-all" }}>
           sha256 {d.model_sha256}
         </Typography>
+        <Typography variant="body2" data-testid="model-runtime">
+          {translate("dabiwu.challenge.runtime")}: {d.runtime || "—"}
+        </Typography>
       </Stack>
     );
   }

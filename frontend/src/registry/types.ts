@@ -18,6 +18,7 @@ export interface VersionSummary {
   primary_metric: string;
   worst_district: { group?: string; value?: number; [key: string]: unknown } | null;
   model_sha256: string;
+  runtime?: string; // the scoring runtime it was scored with
   approved_by: string | null;
   reason: string | null;
   override: boolean;

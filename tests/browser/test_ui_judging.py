@@ -35,11 +35,12 @@ def test_judge_reviews_disqualifies_finalizes_and_sees_the_shake_up(page, demo_s
     expect(form).to_be_visible()
     form.get_by_role("combobox").click()
     page.locator(f"[data-testid=review-team-option][data-team='{ALICE_TEAM}']").click()
-    # Out of range first: the API's own sentence is shown.
+    # Out of range first: the API's own sentence is shown, in Chinese on a Chinese page, naming the criteria.
     for item in rubric:
         page.get_by_test_id(f"review-score-{item['key']}").fill("11")
     page.get_by_test_id("review-submit").click()
-    expect(page.get_by_test_id("review-error")).to_contain_text("0 to 10")
+    expect(page.get_by_test_id("review-error")).to_contain_text("0 到 10")
+    expect(page.get_by_test_id("review-error")).to_contain_text(rubric[0]["zh"])
     for item in rubric:
         page.get_by_test_id(f"review-score-{item['key']}").fill("8")
     page.get_by_test_id("review-comment").fill("线索准确，可推广（浏览器测试）")

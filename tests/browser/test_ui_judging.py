@@ -161,7 +161,7 @@ def test_a_judge_from_a_team_gets_the_conflict_of_interest_refusal(page, demo_se
     page.locator(f"[data-testid=review-team-option][data-team='{bob_team}']").click()
     page.get_by_test_id("review-score-necessity").fill("9")
     page.get_by_test_id("review-submit").click()
-    expect(page.get_by_test_id("review-error")).to_contain_text("Conflict of interest")
+    expect(page.get_by_test_id("review-error")).to_contain_text("利益冲突")  # the API's sentence, in Chinese
     expect(page.get_by_test_id("review-saved")).to_have_count(0)
     # An ordinary judge (not the head judge) gets a note instead of the finalize button.
     expect(page.get_by_test_id("finalize-not-allowed")).to_be_visible()

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 
@@ -47,8 +46,15 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 
 
 def signature_inputs(model_dir: Path) -> list[dict]:
-    """The model's input columns from its MLmodel file (read as YAML: nothing is loaded)."""
-    mlmodel = yaml.safe_load((Path(model_dir) / "MLmodel").read_text(encoding="utf-8")) or {}
+    """The model's input columns from its MLmodel file (read as YAML: nothing is loaded). The file is a team's, so
+    it goes through the same bounded, alias-free reader as at upload (submissions/safe_yaml.py)."""
+    from dabiwu.submissions.safe_yaml import UntrustedYamlError, load_untrusted_yaml
+    from dabiwu.submissions.validation import MAX_MLMODEL_BYTES
+
+    try:
+        mlmodel = load_untrusted_yaml(Path(model_dir) / "MLmodel", max_bytes=MAX_MLMODEL_BYTES) or {}
+    except UntrustedYamlError as exc:
+        raise LeadsError(f"The model's MLmodel file cannot be read: {exc.detail}") from None
     inputs = (mlmodel.get("signature") or {}).get("inputs")
     if not inputs:
         return []

@@ -182,3 +182,14 @@ def test_what_a_row_keeps_of_mlmodel_is_capped_and_lists_carry_only_a_brief(
     assert "signature" not in brief and "requirements" not in brief and brief["flavors"]
     full = client.get(f"/api/v1/submissions/{answer.json()['id']}", headers=role_headers["team"]).json()
     assert full["model_info"]["signature"] is not None
+
+
+def test_leads_run_reads_a_pulled_mlmodel_with_the_bounded_reader(tmp_path):
+    """`dabiwu leads run` reads the model's signature on the district's machine: the same alias-free reader as at
+    upload, so an MLmodel that expands is a clear refusal, never a hung or exhausted machine."""
+    from models_registry.leads import LeadsError, signature_inputs
+
+    (tmp_path / "MLmodel").write_bytes(billion_laughs())
+    with pytest.raises(LeadsError) as refused:
+        signature_inputs(tmp_path)
+    assert "MLmodel" in str(refused.value)

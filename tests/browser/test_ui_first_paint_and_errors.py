@@ -130,15 +130,19 @@ def test_error_paths_speak_the_users_language(browser, demo_server, tmp_path, lo
         _check_language(_toast(page), locale, "server error")
         page.unroute("**/api/v1/submissions**")
 
-        # An admin: a taken username and a too-short one (the API's validation error).
+        # An admin: a taken username, and one the form lets through but the API's validation refuses (65 characters:
+        # the form checks only the short side). The code is read off the real response, so the sentence checked is
+        # the server's answer (a 422 with its field list), not a form hint.
         _sign_in(page, demo_server, "admin")
-        for username in ("alice", "ab"):
+        for username, code in (("alice", "username_taken"), ("u" * 65, "invalid_request")):
             go(page, "#/users/create")
             page.fill("input[name=username]", username)
             page.fill("input[name=password]", "a-long-password-1")
             page.fill("input[name=team]", f"队-{uuid.uuid4().hex[:6]}")
-            page.locator("button[type=submit]").click()
-            _check_language(_toast(page), locale, f"create user {username!r}")
+            with page.expect_response(lambda r: r.url.endswith("/api/v1/users") and r.request.method == "POST") as sent:
+                page.locator("button[type=submit]").click()
+            assert (sent.value.status, sent.value.json()["code"]) == (422, code), (username, sent.value.text())
+            _check_language(_toast(page), locale, f"create user {username[:8]!r}")
     finally:
         context.close()
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dabiwu.scoring.metrics import compute_split_metrics
+from dabiwu.registry_port import compute_split_metrics
 
 REQUIRED_GATES = ("min_primary", "min_worst_district", "min_novelty", "max_listed")
 

@@ -48,11 +48,10 @@ def write_table(frame: pd.DataFrame, path: Path) -> None:
 def signature_inputs(model_dir: Path) -> list[dict]:
     """The model's input columns from its MLmodel file (read as YAML: nothing is loaded). The file is a team's, so
     it goes through the same bounded, alias-free reader as at upload (submissions/safe_yaml.py)."""
-    from dabiwu.submissions.safe_yaml import UntrustedYamlError, load_untrusted_yaml
-    from dabiwu.submissions.validation import MAX_MLMODEL_BYTES
+    from dabiwu.registry_port import UntrustedYamlError, read_untrusted_mlmodel
 
     try:
-        mlmodel = load_untrusted_yaml(Path(model_dir) / "MLmodel", max_bytes=MAX_MLMODEL_BYTES) or {}
+        mlmodel = read_untrusted_mlmodel(model_dir) or {}
     except UntrustedYamlError as exc:
         raise LeadsError(f"The model's MLmodel file cannot be read: {exc.detail}") from None
     inputs = (mlmodel.get("signature") or {}).get("inputs")
@@ -139,8 +138,7 @@ def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict
                      settings=None) -> pd.DataFrame:  # noqa: ANN001
     """Run the model in the platform's sandbox, with the scoring runtime it was scored with (default: the
     challenge's); the ranked lead list (id, score, rank: 1 = best)."""
-    from dabiwu.sandbox import Limits, SandboxError, run
-    from dabiwu.scoring.output import BadOutput, read_scores
+    from dabiwu.registry_port import BadOutput, Limits, SandboxError, read_scores, run_in_sandbox
 
     limits = challenge.get("limits") or {}
     # A district's table can be larger than the contest's test set: never less than ten minutes.
@@ -149,10 +147,10 @@ def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict
         features_path = Path(tmp) / "features.parquet"
         features.to_parquet(features_path, index=False)
         try:
-            result = run(model_dir=Path(model_dir), features_path=features_path, out_dir=Path(tmp) / "out",
-                         limits=Limits(memory_mb=int(limits.get("memory_mb", 4096)), cpu_seconds=seconds,
-                                       wall_seconds=seconds), settings=settings,
-                         runtime=runtime or challenge.get("runtime") or None)
+            result = run_in_sandbox(model_dir=Path(model_dir), features_path=features_path, out_dir=Path(tmp) / "out",
+                                    limits=Limits(memory_mb=int(limits.get("memory_mb", 4096)), cpu_seconds=seconds,
+                                                  wall_seconds=seconds), settings=settings,
+                                    runtime=runtime or challenge.get("runtime") or None)
             bounds = {} if settings is None else {"max_columns": settings.predictions_max_columns,
                                                   "max_footer_bytes": settings.predictions_max_footer_kb * 1024}
             scores = read_scores(result.predictions_path, n_rows=len(features), **bounds)

@@ -20,8 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dabiwu.errors import DabiwuError
-from dabiwu.db.models import Challenge, District, LeadOutcome, RegistryListing, Score, User
+from dabiwu.registry_port import Challenge, DabiwuError, District, LeadOutcome, RegistryListing, Score, User
 
 DRIFT_MIN_DECIDED = 10
 MAX_ROWS = 50_000

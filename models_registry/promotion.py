@@ -30,18 +30,27 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dabiwu.audit.service import record
-from dabiwu.db.base import utcnow
-from dabiwu.db.models import Challenge, DatasetVersion, RegistryListing, Score, Submission, User
-from dabiwu.errors import DabiwuError
-from dabiwu.scoring.metrics import scale_k
-from dabiwu.storage import ObjectStore
-from dabiwu.submissions.archive import safe_extract
-from dabiwu.submissions.errors import IntakeError
-from dabiwu.submissions.safe_yaml import load_untrusted_yaml
-from dabiwu.submissions.tree_copy import TreeCopyRefused, copy_model_tree
+from dabiwu.registry_port import (
+    Challenge,
+    DabiwuError,
+    DatasetVersion,
+    IntakeError,
+    ObjectStore,
+    RegistryListing,
+    Score,
+    Submission,
+    TreeCopyRefused,
+    User,
+    copy_model_tree,
+    default_runtime,
+    read_untrusted_mlmodel,
+    record_audit,
+    safe_extract,
+    scale_k,
+    utcnow,
+)
 from models_registry.gates import GateReport, evaluate_gates
-from models_registry.mlflow_adapter import CHAMPION, RegistryBackend
+from models_registry.mlflow_adapter import CHAMPION, RegistryBackend, backend_for
 from models_registry.model_card import build_model_card
 from models_registry.pulls import folder_sha256
 
@@ -244,12 +253,28 @@ def promote(
     session.add(listing)
     session.flush()
     champion = repoint_champion(session, backend=backend, challenge=challenge)
-    record(
+    record_audit(
         session, actor=actor, action="registry.promote", object_type="submission", object_id=submission.id,
         detail={"registered_model": challenge.slug, "version": version, "reason": reason, "override": listing.override,
                 "model_sha256": checksum, "champion": champion},
     )
     return Promoted(listing=listing, champion_version=champion)
+
+
+def promote_and_commit(
+    session: Session, *, settings: Any, store: ObjectStore, submission_id: str, actor: User, reason: str | None,
+    override: bool,
+) -> Promoted:
+    """`promote` with this install's registry and bounds, committed before PROMOTION_LOCK is released, so two
+    promotions can never both take the last free place.  For the edges that promote: the API, the demo."""
+    with PROMOTION_LOCK:
+        result = promote(
+            session, store=store, backend=backend_for(settings), submission_id=submission_id, actor=actor,
+            reason=reason, override=override, scratch_root=settings.home_dir / "tmp",
+            max_tree_files=settings.model_tree_max_files, max_tree_bytes=settings.model_tree_max_mb * 1024 * 1024,
+        )
+        session.commit()
+    return result
 
 
 def _check_promotable(
@@ -317,7 +342,7 @@ def _unpack(
     except TreeCopyRefused as exc:
         raise Refusal(409, "MODEL_TREE_REFUSED", exc.detail, exc.detail_zh) from exc
     try:
-        mlmodel = load_untrusted_yaml(staged / "MLmodel") or {}
+        mlmodel = read_untrusted_mlmodel(staged) or {}
         flavors = sorted(str(f)[:64] for f in (mlmodel.get("flavors") or {}).keys())[:32]
     except (OSError, IntakeError, AttributeError):
         flavors = []
@@ -388,9 +413,7 @@ def runtime_of(challenge: Challenge, submission: Submission) -> str:
     recorded = (submission.model_info or {}).get("runtime") if isinstance(submission.model_info, dict) else None
     if recorded:
         return str(recorded)
-    from dabiwu.settings import get_settings
-
-    return str(challenge.spec.get("runtime") or get_settings().default_runtime)
+    return str(challenge.spec.get("runtime") or default_runtime())
 
 
 # -- champion and delisting ----------------------------------------------------------------
@@ -429,7 +452,7 @@ def delist(
     session.flush()
     backend.set_version_tag(name=slug, version=version, key="listed", value="false")
     champion = repoint_champion(session, backend=backend, challenge=challenge)
-    record(
+    record_audit(
         session, actor=actor, action="registry.delist", object_type="registry_version", object_id=f"{slug}/{version}",
         detail={"reason": listing.delist_reason, "champion": champion},
     )

@@ -20,11 +20,12 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-from dabiwu.db.models import ModelPull, RegistryListing, User
+    from dabiwu.registry_port import ModelPull, User
 
 DOWNLOAD_MARKER = "registered_model_meta"
 CHUNK = 1024 * 1024
@@ -56,6 +57,11 @@ def _file_sha256(path: Path) -> str:
 
 
 def record_pull(session: Session, *, user: User, registered_model: str, version: int, via: str) -> ModelPull:
+    # Imported here: `python -m models_registry.pulls` (the CLI's download child) needs only the stock client.
+    from sqlalchemy import select
+
+    from dabiwu.registry_port import ModelPull, RegistryListing
+
     listing = session.scalar(
         select(RegistryListing).where(
             RegistryListing.registered_model == registered_model, RegistryListing.version == version

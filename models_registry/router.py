@@ -7,13 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from dabiwu.challenges.router import challenge_or_404
-from dabiwu.db.models import Score, Submission
-from dabiwu.deps import DistrictUser, JudgeUser, RegistryReader, SessionDep
-from dabiwu.errors import DabiwuError
+from dabiwu.registry_port import (
+    DabiwuError,
+    DistrictUser,
+    JudgeUser,
+    RegistryReader,
+    Score,
+    SessionDep,
+    Submission,
+    challenge_or_404,
+)
 from models_registry import outcomes as outcome_service
 from models_registry.mlflow_adapter import CHAMPION, backend_for
-from models_registry.promotion import PROMOTION_LOCK, check_gates, delist, latest_score, promote
+from models_registry.promotion import PROMOTION_LOCK, check_gates, delist, latest_score, promote_and_commit
 from models_registry.pulls import record_pull
 from models_registry.schemas import (
     DelistIn,
@@ -48,16 +54,8 @@ def _no_version(slug: str, version: int) -> DabiwuError:
 def promote_submission(
     submission_id: str, body: PromoteIn, request: Request, user: JudgeUser, session: SessionDep
 ) -> PromoteOut:
-    settings = request.app.state.settings
-    backend = backend_for(settings)
-    # Held until after the commit: two promotions must not both take the last free place.
-    with PROMOTION_LOCK:
-        result = promote(
-            session, store=request.app.state.store, backend=backend, submission_id=submission_id, actor=user,
-            reason=body.reason, override=body.override, scratch_root=settings.home_dir / "tmp",
-            max_tree_files=settings.model_tree_max_files, max_tree_bytes=settings.model_tree_max_mb * 1024 * 1024,
-        )
-        session.commit()
+    result = promote_and_commit(session, settings=request.app.state.settings, store=request.app.state.store,
+                                submission_id=submission_id, actor=user, reason=body.reason, override=body.override)
     listing = result.listing
     return PromoteOut(
         registered_model=listing.registered_model,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dabiwu.db.models import Challenge, District, LeadOutcome, ModelPull, RegistryListing, Score, User
+from dabiwu.registry_port import Challenge, District, LeadOutcome, ModelPull, RegistryListing, Score, Submission, User
 from models_registry.outcomes import field_summary
 from models_registry.schemas import Adoption, RegistryModelOut, VersionDetail, VersionSummary
 
@@ -95,7 +95,6 @@ def summary(
 
 
 def _runtime(session: Session, listing: RegistryListing) -> str:
-    from dabiwu.db.models import Submission
     from models_registry.promotion import runtime_of
 
     submission = session.get(Submission, listing.submission_id)

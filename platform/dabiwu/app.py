@@ -23,7 +23,7 @@ from dabiwu.frontend import mount_frontend
 from dabiwu.leaderboards.fast_path import BoardFastPath
 from dabiwu.observability import Metrics, RequestContextMiddleware, configure_logging
 from dabiwu.readiness import SandboxCheck
-from dabiwu.registry_mount import mount_mlflow
+from dabiwu.registry_mount import RegistryHooks, mount_mlflow
 from dabiwu.settings import Settings, get_settings
 from dabiwu.storage_access import store_for
 from dabiwu.submissions.events import StatusWatcher, StreamSlots
@@ -31,6 +31,10 @@ from dabiwu.submissions.events import StatusWatcher, StreamSlots
 log = logging.getLogger("dabiwu.app")
 
 API_PREFIX = "/api/v1"
+
+
+# The platform imports models_registry only here and in the CLI (cli.py, cli_server.py), where it is mounted; the
+# registry reaches the platform only through dabiwu.registry_port (tests/registry/test_import_direction.py).
 
 
 def api_router() -> APIRouter:
@@ -50,6 +54,14 @@ def api_router() -> APIRouter:
     for sub in routers:
         router.include_router(sub)
     return router
+
+
+def registry_hooks() -> RegistryHooks:
+    """What the /mlflow guard uses of the registry: its MLflow stores and its pull log."""
+    from models_registry.mlflow_adapter import backend_for
+    from models_registry.pulls import record_pull
+
+    return RegistryHooks(backend_for=backend_for, record_pull=record_pull)
 
 
 def create_app(settings: Settings | None = None, *, start_workers: bool = False) -> FastAPI:
@@ -98,7 +110,7 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = False)
     install_error_handlers(app)
     app.include_router(api_router())
     _add_health_routes(app)
-    mount_mlflow(app, settings)  # before the web UI's catch-all route
+    mount_mlflow(app, settings, registry=registry_hooks())  # before the web UI's catch-all route
     mount_frontend(app)
     # The board's hot path, inside the request context and the body limits, in front of routing.
     app.add_middleware(BoardFastPath)

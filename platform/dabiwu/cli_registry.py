@@ -5,6 +5,10 @@ MLFLOW_TRACKING_URI=<server>/mlflow and MLFLOW_TRACKING_TOKEN=<the stored token>
 environment is left alone), then verify the folder's checksum (models_registry.pulls.folder_sha256)
 against the version's `model_sha256` tag.  `leads run` runs the model in the same sandbox the
 platform scores with: a promoted model is still a team's code.
+
+What these commands use of models_registry (the checksum, the download child, the `leads run` steps) is handed
+in by cli.py as `DistrictTools`, loaded only when a command runs: `dabiwu --help` stays light, and the platform
+imports models_registry only where the app and the CLI mount it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import typer
@@ -27,7 +34,21 @@ CACHE_MAX_BYTES = 4096 * 1024 * 1024
 REF_HELP = "NAME (its champion), NAME@champion or NAME/VERSION; NAME is the challenge slug"
 
 
-def register_registry_commands(app: typer.Typer) -> None:
+@dataclass(frozen=True)
+class DistrictTools:
+    """The registry's district side, as the commands use it (models_registry.pulls and models_registry.leads)."""
+
+    folder_sha256: Callable[[Path], str]  # the checksum a version's `model_sha256` tag holds
+    pulls_module: str  # `python -m <this> URI OUT` downloads with the stock MLflow client
+    read_table: Callable[..., Any]  # a district's .csv / .parquet / .xlsx as a frame
+    fit_to_model: Callable[..., Any]  # the frame as the model's signature expects it
+    score_in_sandbox: Callable[..., Any]  # the ranked lead list, scored in the sandbox
+    write_table: Callable[..., None]
+    leads_error: type[Exception]  # a refusal of `leads run`: its sentence, and `log_tail`
+
+
+def register_registry_commands(app: typer.Typer, *, tools: Callable[[], DistrictTools]) -> None:
+    """`tools` loads the registry's district side when a command runs (not at `--help`)."""
     leads = typer.Typer(help="Run a listed model on your own data.", no_args_is_help=True)
     app.add_typer(leads, name="leads")
 
@@ -40,8 +61,9 @@ def register_registry_commands(app: typer.Typer) -> None:
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             console.print(f"[red]{out} is not an empty folder: choose a new folder for the model.[/red]")
             raise typer.Exit(2)
-        result = fetch_model(model_uri(ref), out)
-        checksum = verify(Path(result["path"]), result["tags"].get("model_sha256"))
+        district = tools()
+        result = fetch_model(model_uri(ref), out, pulls_module=district.pulls_module)
+        checksum = verify(Path(result["path"]), result["tags"].get("model_sha256"), checksum=district.folder_sha256)
         remember(Path(result["path"]), name=result["name"], version=result["version"])
         console.print(f"pulled {result['name']} version {result['version']} ({result['tags'].get('team', '?')}) "
                       f"into {result['path']}")
@@ -58,8 +80,7 @@ def register_registry_commands(app: typer.Typer) -> None:
         cache: bool = typer.Option(True, "--cache/--no-cache", help="reuse a verified earlier download"),
     ) -> None:
         """Score local records with a listed model (in the sandbox) and write a ranked lead list."""
-        from models_registry.leads import LeadsError, fit_to_model, read_table, score_in_sandbox, write_table
-
+        district = tools()
         for path, option in ((input_path, "--input"), (out, "--out")):
             if path.suffix.lower() not in TABLE_SUFFIXES:
                 console.print(f"[red]{option} {path.name}: use a .csv, .parquet or .xlsx file.[/red]")
@@ -68,23 +89,23 @@ def register_registry_commands(app: typer.Typer) -> None:
             version = resolve_version(http, ref)
             refuse_delisted_for_districts(http, version)
             challenge = fail_on_error(http.get(f"/challenges/{version['registered_model']}"))
-        model_dir = cached_model(version, use_cache=cache)
+        model_dir = cached_model(version, use_cache=cache, tools=district)
         try:
-            frame = read_table(input_path, id_column=challenge.get("id_column") or None)
-            features = fit_to_model(frame, model_dir=model_dir, challenge=challenge)
+            frame = district.read_table(input_path, id_column=challenge.get("id_column") or None)
+            features = district.fit_to_model(frame, model_dir=model_dir, challenge=challenge)
             from dabiwu.settings import get_settings
 
             runtime = version.get("runtime") or challenge.get("runtime") or None
             console.print(f"scoring runtime: {runtime or 'the default'}", markup=False, highlight=False)
             # the CLI is the edge that reads the environment; the sandbox gets these settings, not a global
-            ranked = score_in_sandbox(features, model_dir=model_dir, challenge=challenge, runtime=runtime,
-                                      settings=get_settings())
-        except LeadsError as exc:
+            ranked = district.score_in_sandbox(features, model_dir=model_dir, challenge=challenge, runtime=runtime,
+                                               settings=get_settings())
+        except district.leads_error as exc:
             console.print(f"[red]{exc}[/red]")
             if exc.log_tail:
                 console.print(exc.log_tail, markup=False, highlight=False)
             raise typer.Exit(1) from None
-        write_table(ranked, out)
+        district.write_table(ranked, out)
         console.print(f"{len(ranked)} records scored with {version['registered_model']} version "
                       f"{version['version']}; ranked lead list written to {out}")
 
@@ -93,12 +114,12 @@ def model_uri(ref: str) -> str:
     return f"models:/{ref}" if ("@" in ref or "/" in ref) else f"models:/{ref}@champion"
 
 
-def fetch_model(uri: str, out: Path) -> dict:
+def fetch_model(uri: str, out: Path, *, pulls_module: str) -> dict:
     creds = load_credentials()
     env = {**os.environ, "MLFLOW_TRACKING_URI": creds["url"].rstrip("/") + "/mlflow",
            "MLFLOW_TRACKING_TOKEN": creds["token"], "MLFLOW_DISABLE_TELEMETRY": "true"}
     done = subprocess.run(  # noqa: S603 - our own module in our own interpreter
-        [sys.executable, "-m", "models_registry.pulls", uri, str(out)],
+        [sys.executable, "-m", pulls_module, uri, str(out)],
         env=env, capture_output=True, text=True, timeout=3600,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
@@ -109,14 +130,12 @@ def fetch_model(uri: str, out: Path) -> dict:
     return result
 
 
-def verify(path: Path, expected: str | None) -> str:
-    from models_registry.pulls import folder_sha256
-
+def verify(path: Path, expected: str | None, *, checksum: Callable[[Path], str]) -> str:
     if not expected:
         console.print(f"[red]The registry gives no model_sha256 for this version, so {path} cannot be verified; "
                       "ask the platform operator.[/red]")
         raise typer.Exit(1)
-    actual = folder_sha256(path)
+    actual = checksum(path)
     if actual != expected:
         console.print(f"[red]Checksum mismatch: the registry says {expected}, the download has {actual}. "
                       f"The files in {path} are not what was promoted: delete them and pull again.[/red]")
@@ -185,15 +204,14 @@ def remember(path: Path, *, name: str, version: int) -> None:
         console.print(f"[yellow]Not cached: {exc.detail} / {exc.detail_zh}[/yellow]")
 
 
-def cached_model(version: dict, *, use_cache: bool) -> Path:
+def cached_model(version: dict, *, use_cache: bool, tools: DistrictTools) -> Path:
     """The verified model folder of `version`, from the cache or pulled now."""
-    from models_registry.pulls import folder_sha256
-
     target = cache_dir(version["registered_model"], version["version"])
-    if use_cache and target.is_dir() and folder_sha256(target) == version["model_sha256"]:
+    if use_cache and target.is_dir() and tools.folder_sha256(target) == version["model_sha256"]:
         return target
     shutil.rmtree(target, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    result = fetch_model(f"models:/{version['registered_model']}/{version['version']}", target)
-    verify(Path(result["path"]), result["tags"].get("model_sha256"))
+    result = fetch_model(f"models:/{version['registered_model']}/{version['version']}", target,
+                         pulls_module=tools.pulls_module)
+    verify(Path(result["path"]), result["tags"].get("model_sha256"), checksum=tools.folder_sha256)
     return target

@@ -85,8 +85,10 @@ def register_server_commands(app: typer.Typer) -> None:
         warm_boards(settings.resolved_database_url)
         if demo and workers:
             from dabiwu.demo_submissions import start_demo_activity
+            from models_registry.promotion import promote_and_commit
 
-            start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES, report=steps.reporter())
+            start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES, promote=promote_and_commit,
+                                report=steps.reporter())
         freeze_startup_objects()
         steps.say(f"serving at http://{settings.host}:{settings.port}/ (Ctrl+C stops) / 服务已启动")
         uvicorn.run(app_instance, host=settings.host, port=settings.port, log_config=None, access_log=False,
@@ -142,8 +144,9 @@ def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool, ste
         executor = start_executor(settings)
     if demo:
         from dabiwu.demo_submissions import start_demo_activity
+        from models_registry.promotion import promote_and_commit
 
-        start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES,
+        start_demo_activity(settings, challenges_root=BUNDLED_CHALLENGES, promote=promote_and_commit,
                             report=steps.reporter() if steps is not None else None)
     # The HTTP processes are spawned: they read their settings from the environment, so hand them
     # what the command line changed.

@@ -2,7 +2,9 @@
 
 Runs in a background thread of `dabiwu serve --demo` on the first start, so the server is up at
 once and the boards fill in within a minute or two.  Then the best scored model of the first
-challenge is promoted into the registry (an early, reasoned override: the demo never finalizes).
+challenge is promoted into the registry (an early, reasoned override: the demo never finalizes),
+through the registry's own `promote_and_commit`, which `serve` hands in (`Promote`): the platform
+imports models_registry only where the app and the command line mount it.
 """
 
 from __future__ import annotations
@@ -17,15 +19,19 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from dabiwu.challenges.bundle import load_bundle
 from dabiwu.challenges.service import bundled_challenge_paths, get_challenge
 from dabiwu.db.models import Submission, User
 from dabiwu.db.session import session_scope
+from dabiwu.errors import DabiwuError
 from dabiwu.settings import Settings
+from dabiwu.storage import ObjectStore
 from dabiwu.storage_access import store_for
 from dabiwu.submissions.errors import IntakeError
 from dabiwu.submissions.intake import accept
@@ -35,6 +41,14 @@ log = logging.getLogger(__name__)
 PROMOTED_CHALLENGE = "medical-insurance-recovery"
 CHALLENGES_ROOT = Path(__file__).resolve().parents[2] / "challenges"
 PROMOTION_REASON = "演示：基线模型提前上架供区县试用 / demo: the baseline is listed early for districts to try"
+
+
+class Promote(Protocol):
+    """models_registry.promotion.promote_and_commit: lists a scored submission (gates apply) and commits; raises a
+    DabiwuError (the registry's Refusal) when it may not be listed.  The result's `listing.version` is the version."""
+
+    def __call__(self, session: Session, *, settings: Settings, store: ObjectStore, submission_id: str, actor: User,
+                 reason: str | None, override: bool) -> Any: ...
 
 
 def _module(path: Path):
@@ -105,7 +119,7 @@ def submit_baselines(settings: Settings, *, challenges_root: Path) -> list[str]:
     return submitted
 
 
-def promote_best(settings: Settings, *, timeout_s: float = 900) -> tuple[str, str] | None:
+def promote_best(settings: Settings, *, promote: Promote, timeout_s: float = 900) -> tuple[str, str] | None:
     """Wait for the demo scores, then list the best model of the first challenge (gates still apply)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -119,29 +133,27 @@ def promote_best(settings: Settings, *, timeout_s: float = 900) -> tuple[str, st
     # The hidden test set is drawn anew per installation, so a model that clears the gates in one
     # may miss the worst-district bar in another: try each challenge's best until one is listed.
     for slug in (PROMOTED_CHALLENGE, *sorted({p.name for p in bundled_challenge_paths(CHALLENGES_ROOT)} - {PROMOTED_CHALLENGE})):
-        version = _promote_best_of(settings, slug=slug)
+        version = _promote_best_of(settings, slug=slug, promote=promote)
         if version is not None:
             return slug, version
     log.warning("demo: no demo model cleared the promotion gates; the registry stays empty")
     return None
 
 
-def _promote_best_of(settings: Settings, *, slug: str) -> str | None:
+def _promote_best_of(settings: Settings, *, slug: str, promote: Promote) -> str | None:
     from dabiwu.leaderboards.service import compute_board
-    from models_registry.mlflow_adapter import backend_for
-    from models_registry.promotion import PROMOTION_LOCK, Refusal, promote
 
-    with PROMOTION_LOCK, session_scope(settings.resolved_database_url) as session:
+    with session_scope(settings.resolved_database_url) as session:
         challenge = get_challenge(session, slug=slug)
         board = compute_board(session, challenge=challenge, split="private") if challenge else []
         admin = session.scalar(select(User).where(User.role == "admin").order_by(User.id))
         if not board or admin is None:
             return None
         try:
-            promoted = promote(session, store=store_for(settings), backend=backend_for(settings),
+            promoted = promote(session, settings=settings, store=store_for(settings),
                                submission_id=board[0]["submission_id"], actor=admin, reason=PROMOTION_REASON,
-                               override=True, scratch_root=settings.home_dir / "tmp")
-        except Refusal as exc:
+                               override=True)
+        except DabiwuError as exc:  # the registry's Refusal: a gate, or the registry is full
             log.warning("demo: %s promotion refused by the gates: %s", slug, exc)
             return None
         log.info("demo: promoted %s version %s", slug, promoted.listing.version)
@@ -171,9 +183,9 @@ def _scored_count(settings: Settings, submission_ids: list[str]) -> int:
             Submission.id.in_(submission_ids), Submission.status == "scored")) or 0
 
 
-def start_demo_activity(settings: Settings, *, challenges_root: Path,
+def start_demo_activity(settings: Settings, *, challenges_root: Path, promote: Promote,
                         report: Callable[[str], None] | None = None) -> threading.Thread | None:
-    """On the first demo start only (no submissions yet): submit the baselines, then promote one.
+    """On the first demo start only (no submissions yet): submit the baselines, then promote one with `promote`.
 
     `report` gets one line per step (the console's progress lines)."""
     say = report or (lambda text: log.info("%s", text))
@@ -191,7 +203,7 @@ def start_demo_activity(settings: Settings, *, challenges_root: Path,
                 submitted = submit_baselines(settings, challenges_root=challenges_root)
             say(f"demo: {len(submitted)} models submitted; scoring them in the sandbox / 模型已提交，正在沙箱中评分")
             with quiet_library_warnings():  # MLflow's own INFO lines as it creates its registry tables
-                listed = promote_best(settings)
+                listed = promote_best(settings, promote=promote)
             say(f"demo: {_scored_count(settings, submitted)} of {len(submitted)} models scored / 演示模型评分完成")
             if listed is not None:
                 say(f"demo: champion listed in the registry: models:/{listed[0]}@champion (version {listed[1]}) "

@@ -23,6 +23,9 @@ request (creating an app stays cheap), and before each request the guard points 
 its own app's stores if another app in the same process (only ever tests) pointed them elsewhere.
 One process serves one registry at a time; concurrent requests to two apps with different
 registries in one process are not supported.
+
+The guard needs two things of models_registry (the MLflow stores, and the pull log); app.py hands them in as a
+`RegistryHooks`, so that the platform imports models_registry only where the app and the CLI mount it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
 import anyio
@@ -54,12 +60,20 @@ PULL_SUFFIX = "/mlflow/model-versions/get-download-uri"
 _SERVER_LOCK = threading.Lock()
 
 
-def mount_mlflow(app: FastAPI, settings: Settings) -> None:
+@dataclass(frozen=True)
+class RegistryHooks:
+    """What the guard uses of models_registry, handed in by app.py."""
+
+    backend_for: Callable[[Settings], Any]  # the MLflow stores of this install (mlflow_adapter.backend_for)
+    record_pull: Callable[..., Any]  # log a version's download (pulls.record_pull; keyword arguments)
+
+
+def mount_mlflow(app: FastAPI, settings: Settings, *, registry: RegistryHooks) -> None:
     """Mount the guarded MLflow server at /mlflow (before the web UI's catch-all route)."""
     if not settings.mlflow_enabled:
         app.state.mlflow_guard = None
         return
-    guard = RegistryGuard(parent=app, settings=settings)
+    guard = RegistryGuard(parent=app, settings=settings, registry=registry)
     app.state.mlflow_guard = guard
     app.mount("/mlflow", guard)
 
@@ -89,9 +103,10 @@ def host_allowed(patterns: list[str], host: str) -> bool:
 
 
 class RegistryGuard:
-    def __init__(self, *, parent: FastAPI, settings: Settings) -> None:
+    def __init__(self, *, parent: FastAPI, settings: Settings, registry: RegistryHooks) -> None:
         self._parent = parent
         self._settings = settings
+        self._registry = registry
         self._hosts = host_patterns(settings.mlflow_allowed_hosts)
         self._inner = None
         self._backend = None
@@ -217,11 +232,11 @@ class RegistryGuard:
 
     def _record_pull(self, user_id: int, name: str, version: int) -> None:
         from dabiwu.db.models import User
-        from models_registry.pulls import record_pull
 
         try:
             with self._parent.state.sessionmaker() as session:
-                record_pull(session, user=session.get(User, user_id), registered_model=name, version=version, via="mlflow")
+                self._registry.record_pull(session, user=session.get(User, user_id), registered_model=name,
+                                           version=version, via="mlflow")
                 session.commit()
         except Exception:  # a lost pull record must not fail the download that already succeeded
             log.exception("could not record the pull of %s version %s", name, version)
@@ -235,9 +250,7 @@ class RegistryGuard:
     def _server(self):
         with _SERVER_LOCK:
             if self._inner is None:
-                from models_registry.mlflow_adapter import backend_for
-
-                self._backend = backend_for(self._settings)
+                self._backend = self._registry.backend_for(self._settings)
                 self._inner = _create_server(self._settings, self._backend)
             _point_server_at(self._backend)
             return self._inner

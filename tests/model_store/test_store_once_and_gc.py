@@ -45,9 +45,10 @@ def keep_tree(session, store, path: Path, **submission):
     from dabiwu.model_store import trees
 
     tree = trees.tree_of(path)
-    trees.touch(session, tree)
+    packed = trees.pack(tree, path, path.parent / f"packed-{os.urandom(4).hex()}")
+    trees.touch(session, tree, packed)
     session.commit()
-    trees.put_blobs(store, tree, path)
+    trees.put_blobs(store, packed)
     trees.link(session, tree)
     sid = add_submission(session, tree_sha256=tree.sha256, **submission)
     session.commit()
@@ -89,7 +90,9 @@ def test_identical_files_are_stored_once_and_gc_frees_only_what_nothing_else_nam
         tree_same, twin = keep_tree(session, store, same, team="Other Team", is_final=True)
         tree_two, kept = keep_tree(session, store, two, is_final=True)
         assert tree_one.sha256 == tree_same.sha256 != tree_two.sha256  # the same files are the same tree
-        assert session.scalar(select(ModelBlob.size).where(ModelBlob.sha256 == tree_one.files[1].sha256)) == 300_000
+        shared = session.get(ModelBlob, tree_one.files[1].sha256)
+        assert shared.size == 300_000 and shared.stored_size == store.size(trees.blob_key(shared.sha256))
+        mlmodel_a = session.get(ModelBlob, tree_one.files[0].sha256).stored_size
         assert len(store.list(trees.BLOB_PREFIX)) == 3  # weights once, two MLmodels
         finalize(session)
 
@@ -102,7 +105,7 @@ def test_identical_files_are_stored_once_and_gc_frees_only_what_nothing_else_nam
         session.execute(update(Submission).where(Submission.id == twin).values(is_final=False, status="failed"))
         session.commit()
         dry = gc.run(session, store=store, settings=settings, apply=False, now=FUTURE)
-        assert (dry.expired, dry.trees, dry.blobs, dry.bytes_freed) == (1, 1, 1, len(b"flavors: {a: {}}\n"))
+        assert (dry.expired, dry.trees, dry.blobs, dry.bytes_freed) == (1, 1, 1, mlmodel_a)
         assert session.get(Submission, twin).model_expired_at is None and len(store.list(trees.BLOB_PREFIX)) == 3
 
         applied = gc.run(session, store=store, settings=settings, apply=True, now=FUTURE)
@@ -128,7 +131,9 @@ def test_a_tree_written_back_is_checked_not_trusted(settings, tmp_path):
 
     store = open_store((tmp_path / "objects").as_uri())
     tree = trees.tree_of(folder(tmp_path / "m", {"MLmodel": b"x", "a/b.txt": b"hello"}))
-    trees.put_blobs(store, tree, tmp_path / "m")
+    trees.put_blobs(store, trees.pack(tree, tmp_path / "m", tmp_path / "packed"))
+    back = trees.write_tree(store, tree.files, tmp_path / "w0", max_files=10, max_bytes=10**6)
+    assert (back / "a/b.txt").read_bytes() == b"hello" and trees.tree_of(back).sha256 == tree.sha256
     store.put_bytes(trees.blob_key(tree.files[0].sha256), b"HELLO")  # altered in the store
     with pytest.raises(trees.TreeUnusable, match="do not match"):
         trees.write_tree(store, tree.files, tmp_path / "w1", max_files=10, max_bytes=10**6)
@@ -226,9 +231,10 @@ def test_gc_between_an_uploads_claim_and_its_commit_leaves_the_claimed_files(set
         tree, _ = keep_tree(session, store, path)
         _expire_everything_long_ago(session)
     with sessionmaker() as upload, sessionmaker() as sweeper:
-        trees.touch(upload, tree)
+        packed = trees.pack(tree, path, tmp_path / "packed")
+        trees.touch(upload, tree, packed)
         upload.commit()
-        assert trees.put_blobs(store, tree, path) == 0  # all there already: nothing written
+        assert trees.put_blobs(store, packed) == 0  # all there already: nothing written
         result = gc.run(sweeper, store=store, settings=settings, apply=True)
         assert (result.trees, result.blobs) == (0, 0)
         trees.link(upload, tree)

@@ -122,7 +122,7 @@ def _mark(session: Session, *, expiring: set[str], cutoff: datetime):
     tree_blobs: dict[str, set[str]] = {t: set() for t in session.scalars(select(ModelTree.sha256))}
     for tree, blob in session.execute(select(ModelTreeFile.tree_sha256, ModelTreeFile.blob_sha256)):
         tree_blobs.setdefault(tree, set()).add(blob)
-    sizes = dict(session.execute(select(ModelBlob.sha256, ModelBlob.size)).all())
+    sizes = dict(session.execute(select(ModelBlob.sha256, ModelBlob.stored_size)).all())
     fresh_trees = set(session.scalars(select(ModelTree.sha256).where(ModelTree.touched_at >= cutoff)))
     fresh_blobs = set(session.scalars(select(ModelBlob.sha256).where(ModelBlob.touched_at >= cutoff)))
     dead_trees, dead_blobs = sweepable(live=live, expiring=expiring, tree_blobs=tree_blobs, blob_sizes=sizes,

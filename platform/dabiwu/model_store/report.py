@@ -2,8 +2,8 @@
 
 Kinds: `model_files` (the validated trees submissions name; a tree shared by several submissions is counted
 for each, so these are logical bytes), `archives` (pre-0007 uploads kept whole), `predictions` (kept for
-ever: boards and rescoring read them). `stored_model_bytes` is what the distinct files really take; the
-difference from the logical total is what storing identical files once saves.
+ever: boards and rescoring read them). `stored_model_bytes` is what the distinct files really take in the store
+(compressed); the difference from the logical total is what storing identical files once, compressed, saves.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def build(session: Session, *, store: ObjectStore, with_predictions: bool = True
                 continue
     report.rows = [{"challenge": c, "team": t, "kind": k, "bytes": v[0], "objects": v[1]}
                    for (c, t, k), v in sorted(totals.items())]
-    report.stored_model_bytes = int(session.scalar(select(func.coalesce(func.sum(ModelBlob.size), 0))) or 0)
+    report.stored_model_bytes = int(session.scalar(select(func.coalesce(func.sum(ModelBlob.stored_size), 0))) or 0)
     report.distinct_files = int(session.scalar(select(func.count()).select_from(ModelBlob)) or 0)
     return report
 

@@ -4,8 +4,11 @@ Why files by content and a manifest hash, not the archive's sha256: the same mod
 .zip, once as .tar.gz) has two archive hashes but one tree. The tree id is the sha256 of the folder's
 canonical manifest, `sha256sum` format (`<file sha256>  <path>\\n`, lines sorted by path bytes): the very
 checksum the registry shows for a promoted version (models_registry.pulls.folder_sha256), so a district can
-check it with coreutils. Each distinct file content is one object (`model-blobs/sha256/<aa>/<hex>`), so two
-trees that share a 100 MB weights file share its bytes too.
+check it with coreutils. Each distinct file content is one object (`model-blobs/sha256/<aa>/<hex>`, keyed by
+the sha256 of the file itself), so two trees that share a 100 MB weights file share its bytes too. Objects are
+gzip-compressed (mtime 0, so identical files give identical objects): the models of the bundles are sklearn
+pipelines saved with skops, whose files are ~20x larger than the team's .tar.gz (benchmarks/RESULTS.md
+"Storage"); stored raw, a tree would cost more than the archive it replaced.
 
 Written back, the tree is still untrusted bytes: the file list is bounded (files, bytes, path shape) before
 anything is fetched, every file is created with O_EXCL | O_NOFOLLOW below folders made here, and each blob's
@@ -14,8 +17,10 @@ bytes are counted and hashed as they stream and must match the row.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -95,32 +100,43 @@ def _upsert(session: Session, model, rows: list[dict], *, key: str, touch: dict 
     return session.execute(statement.on_conflict_do_nothing())
 
 
-def touch(session: Session, tree: TreeRef, *, now: datetime | None = None) -> None:
+def pack(tree: TreeRef, folder: Path, workdir: Path) -> dict[str, Path]:
+    """Each distinct file gzip-compressed into `workdir` (deterministic: mtime 0, no name): sha256 -> path."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    packed: dict[str, Path] = {}
+    for f in tree.files:
+        if f.sha256 in packed:
+            continue
+        target = workdir / f"{f.sha256}.gz"
+        with open(folder / f.path, "rb") as src, open(target, "wb") as raw, \
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6) as out:
+            while chunk := src.read(CHUNK):
+                out.write(chunk)
+        packed[f.sha256] = target
+    return packed
+
+
+def touch(session: Session, tree: TreeRef, packed: dict[str, Path] | None = None, *, now: datetime | None = None) -> None:
     """Claim the tree's rows for an upload in flight (commit right after): gc leaves rows touched within its grace."""
     now = now or utcnow()
     blobs = {f.sha256: f.size for f in tree.files}
     if blobs:
-        _upsert(session, ModelBlob, [{"sha256": s, "size": n, "touched_at": now} for s, n in sorted(blobs.items())],
-                key="sha256", touch={"touched_at": now})
+        rows = [{"sha256": s, "size": n, "touched_at": now,
+                 "stored_size": packed[s].stat().st_size if packed and s in packed else n}
+                for s, n in sorted(blobs.items())]
+        _upsert(session, ModelBlob, rows, key="sha256", touch={"touched_at": now})
     _upsert(session, ModelTree, [{"sha256": tree.sha256, "files": len(tree.files), "bytes": tree.bytes,
                                   "touched_at": now}], key="sha256", touch={"touched_at": now})
 
 
-def put_blobs(store: ObjectStore, tree: TreeRef, folder: Path) -> int:
-    """Store each distinct file once; returns the bytes actually written (0 when all were there)."""
-    written, seen = 0, set()
-    for f in tree.files:
-        if f.sha256 in seen:
-            continue
-        seen.add(f.sha256)
-        key = blob_key(f.sha256)
+def put_blobs(store: ObjectStore, packed: dict[str, Path]) -> int:
+    """Store each distinct file once (as `pack` made it); returns the bytes actually written (0: all were there)."""
+    written = 0
+    for sha256, path in sorted(packed.items()):
+        key = blob_key(sha256)
         if store.exists(key):
             continue
-        info = store.put_file(key, folder / f.path)
-        if info.sha256 != f.sha256:  # the folder changed under us: never keep a blob under a wrong name
-            store.delete(key)
-            raise RuntimeError(f"{f.path} changed while it was stored")
-        written += info.size
+        written += store.put_file(key, path).size
     return written
 
 
@@ -185,19 +201,30 @@ def _checked_parts(path: str) -> list[str]:
 
 
 def _write_blob(store: ObjectStore, f: TreeFile, target: Path) -> None:
+    """Inflate one object into `target`: output bounded by the row's size as it streams, then hash-checked."""
     digest, size = hashlib.sha256(), 0
     try:
         source = store.open(blob_key(f.sha256))
     except ObjectNotFound:
         raise _unusable(f"is missing the file {f.path!r} in the object store", f"在对象存储中缺少文件 {f.path!r}") from None
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
-    with source, os.fdopen(fd, "wb") as out:
-        while chunk := source.read(CHUNK):
-            size += len(chunk)
-            if size > f.size:
-                break
-            digest.update(chunk)
-            out.write(chunk)
+    try:
+        with source, os.fdopen(fd, "wb") as out:
+            while not inflate.eof:
+                if inflate.unconsumed_tail:
+                    data = inflate.decompress(inflate.unconsumed_tail, CHUNK)
+                elif raw := source.read(CHUNK):
+                    data = inflate.decompress(raw, CHUNK)
+                else:
+                    break  # truncated: caught by the size and hash check below
+                size += len(data)
+                if size > f.size:
+                    break
+                digest.update(data)
+                out.write(data)
+    except zlib.error:
+        size = -1
     if size != f.size or digest.hexdigest() != f.sha256:
         raise _unusable(f"has a file {f.path!r} whose stored bytes do not match its sha256",
                         f"的文件 {f.path!r} 的存储内容与其 sha256 不符")

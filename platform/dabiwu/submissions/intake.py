@@ -140,9 +140,10 @@ def accept(
                          runtime=runtime, max_tree_files=max_tree_files)
         info = bounded_model_info(info, max_bytes=max_model_info_bytes)
         tree = trees.tree_of(staged)
-        trees.touch(session, tree)
+        packed = trees.pack(tree, staged, Path(tmp) / "packed")
+        trees.touch(session, tree, packed)
         session.commit()  # the claim must be visible to gc before the files are stored or reused
-        trees.put_blobs(store, tree, staged)
+        trees.put_blobs(store, packed)
     try:
         if not quota.reserve(
             session, team_id=user.team_id, challenge_id=challenge.id, day=day, limit=int(limits["daily_submissions"])

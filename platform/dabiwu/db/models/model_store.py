@@ -25,7 +25,8 @@ class ModelBlob(Base):
     __tablename__ = "model_blobs"
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    size: Mapped[int] = mapped_column(BigInteger)
+    size: Mapped[int] = mapped_column(BigInteger)  # the file's own bytes
+    stored_size: Mapped[int] = mapped_column(BigInteger)  # what the object takes (gzip; see model_store/trees.py)
     touched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 

@@ -19,6 +19,7 @@ def upgrade() -> None:
         'model_blobs',
         sa.Column('sha256', sa.String(length=64), nullable=False),
         sa.Column('size', sa.BigInteger(), nullable=False),
+        sa.Column('stored_size', sa.BigInteger(), nullable=False),
         sa.Column('touched_at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('sha256', name=op.f('pk_model_blobs')),
     )

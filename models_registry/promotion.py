@@ -198,6 +198,7 @@ def promote(
     challenge = session.scalar(select(Challenge).where(Challenge.id == submission.challenge_id).with_for_update())
     reason = (reason or "").strip() or None
     _check_promotable(session, submission=submission, challenge=challenge, reason=reason, override=override)
+    session.refresh(submission)  # read under the challenge's lock, which gc's expiry takes too
     if submission.model_expired_at is not None:
         raise trees.model_expired(submission)  # 410: the retention policy removed its files; scores remain
     score = latest_score(session, submission_id=submission.id)

@@ -97,6 +97,9 @@ def _expire(session: Session, *, plans: list[Plan], now: datetime, actor) -> int
     """One conditional UPDATE per chunk: a submission made final, promoted or requeued meanwhile stays."""
     total = 0
     for plan in plans:
+        # The challenge's row lock, as promotion takes it: a promotion in flight finishes (and its listing keeps
+        # the model) before its submission can expire; on SQLite the single writer does the same.
+        session.execute(select(Challenge.id).where(Challenge.id == plan.challenge_id).with_for_update())
         done = 0
         for start in range(0, len(plan.expire), CHUNK):
             ids = plan.expire[start:start + CHUNK]

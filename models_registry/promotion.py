@@ -43,11 +43,14 @@ from dabiwu.registry_port import (
     User,
     copy_model_tree,
     default_runtime,
+    files_of_tree,
+    model_expired,
     read_untrusted_mlmodel,
     record_audit,
     safe_extract,
     scale_k,
     utcnow,
+    write_tree,
 )
 from models_registry.gates import GateReport, evaluate_gates
 from models_registry.mlflow_adapter import CHAMPION, RegistryBackend, backend_for
@@ -206,14 +209,17 @@ def promote(
     challenge = session.scalar(select(Challenge).where(Challenge.id == submission.challenge_id).with_for_update())
     reason = (reason or "").strip() or None
     _check_promotable(session, submission=submission, challenge=challenge, reason=reason, override=override)
+    session.refresh(submission)  # read under the challenge's lock, which gc's expiry takes too
+    if submission.model_expired_at is not None:
+        raise model_expired(submission)  # 410: the retention policy removed its files; scores remain
     score = latest_score(session, submission_id=submission.id)
     report = check_gates(session, store=store, challenge=challenge, score=score)
     _refuse_on(report)
 
     workdir = Path(scratch_root) / f"promote-{uuid.uuid4().hex}"
     try:
-        model_dir, flavors = _unpack(store=store, submission=submission, workdir=workdir, max_files=max_tree_files,
-                                     max_bytes=max_tree_bytes)
+        model_dir, flavors = _unpack(session, store=store, submission=submission, workdir=workdir,
+                                     max_files=max_tree_files, max_bytes=max_tree_bytes)
         checksum = folder_sha256(model_dir)
         card = _card(challenge=challenge, submission=submission, score=score, checksum=checksum, actor=actor,
                      reason=reason, override=override and challenge.finalized_at is None, report=report,
@@ -318,13 +324,19 @@ def _check_promotable(
 
 
 def _unpack(
-    *, store: ObjectStore, submission: Submission, workdir: Path, max_files: int, max_bytes: int
+    session: Session, *, store: ObjectStore, submission: Submission, workdir: Path, max_files: int, max_bytes: int
 ) -> tuple[Path, list[str]]:
     """The model folder as plain files (links to files materialised), and its flavors read from MLmodel.
 
-    Both the unpacking and the copy are bounded (files, bytes) and refuse links to folders and loops of
-    links, so a stored archive that was accepted before those checks existed fails here at once."""
+    A submission accepted since revision 0007 has its validated tree kept as plain files: it is written
+    back (bounded, hash-checked), not unpacked. Before that, the archive was kept: both the unpacking and
+    the copy are bounded (files, bytes) and refuse links to folders and loops of links, so a stored
+    archive that was accepted before those checks existed fails here at once."""
     workdir.mkdir(parents=True)
+    if submission.tree_sha256:
+        staged = write_tree(store, files_of_tree(session, submission.tree_sha256, max_files=max_files),
+                                  workdir / "model", max_files=max_files, max_bytes=max_bytes)
+        return staged, _flavors(staged)
     archive = workdir / "model.archive"
     store.get_to_path(submission.blob_key, archive)
     try:
@@ -341,12 +353,15 @@ def _unpack(
         copy_model_tree(extracted, staged, max_files=max_files, max_bytes=max_bytes)
     except TreeCopyRefused as exc:
         raise Refusal(409, "MODEL_TREE_REFUSED", exc.detail, exc.detail_zh) from exc
+    return staged, _flavors(staged)
+
+
+def _flavors(staged: Path) -> list[str]:
     try:
         mlmodel = read_untrusted_mlmodel(staged) or {}
-        flavors = sorted(str(f)[:64] for f in (mlmodel.get("flavors") or {}).keys())[:32]
+        return sorted(str(f)[:64] for f in (mlmodel.get("flavors") or {}).keys())[:32]
     except (OSError, IntakeError, AttributeError):
-        flavors = []
-    return staged, flavors
+        return []
 
 
 def _version_tags(

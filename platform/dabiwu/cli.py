@@ -9,6 +9,7 @@ from dabiwu.cli_client import register_client_commands
 from dabiwu.cli_registry import DistrictTools, register_registry_commands
 from dabiwu.cli_runtimes import runtimes_app
 from dabiwu.cli_server import register_server_commands
+from dabiwu.cli_storage import storage_app
 
 
 def district_tools() -> DistrictTools:
@@ -25,6 +26,7 @@ app = typer.Typer(help="dabiwu 大比武: legal supervision model contests and r
 app.add_typer(challenges_app, name="challenges")
 app.add_typer(users_app, name="users")
 app.add_typer(runtimes_app, name="runtimes")
+app.add_typer(storage_app, name="storage")
 register_server_commands(app)
 register_client_commands(app)
 register_registry_commands(app, tools=district_tools)

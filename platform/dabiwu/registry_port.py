@@ -19,7 +19,9 @@ Each need of the registry, and what answers it:
   uploaded archive is kept), `safe_extract` (unpacks it with intake's hostile-archive rules; refuses with an
   `IntakeError`), `copy_model_tree` (regular files only, bounded; refuses with `TreeCopyRefused`), and
   `read_untrusted_mlmodel` (a model folder's MLmodel through the bounded, alias-free reader; refuses with
-  `UntrustedYamlError`).
+  `UntrustedYamlError`). A submission accepted since the model store (revision 0007) keeps its validated tree by
+  content instead of its archive: `files_of_tree` lists it and `write_tree` writes it back as plain files (bounded,
+  hash-checked); `model_expired` is the 410 answer for a submission whose files the retention policy removed.
 - **A scored submission's metrics**, for the promotion gates: `compute_split_metrics` (the scorer's own metrics,
   so top-k ties break the same way) and `scale_k` (the review capacity k of a part of the test set).
 - **Audit**: `record_audit` (who promoted or delisted what, in the platform's audit log).
@@ -57,6 +59,8 @@ from dabiwu.sandbox import run as run_in_sandbox
 from dabiwu.scoring.metrics import compute_split_metrics, scale_k
 from dabiwu.scoring.output import BadOutput, read_scores
 from dabiwu.storage import ObjectStore
+from dabiwu.model_store.trees import files_of as files_of_tree
+from dabiwu.model_store.trees import model_expired, write_tree
 from dabiwu.submissions.archive import safe_extract
 from dabiwu.submissions.errors import IntakeError
 from dabiwu.submissions.safe_yaml import UntrustedYamlError, load_untrusted_yaml
@@ -89,6 +93,8 @@ __all__ = [
     "compute_split_metrics",
     "copy_model_tree",
     "default_runtime",
+    "files_of_tree",
+    "model_expired",
     "read_scores",
     "read_untrusted_mlmodel",
     "record_audit",
@@ -96,6 +102,7 @@ __all__ = [
     "safe_extract",
     "scale_k",
     "utcnow",
+    "write_tree",
 ]
 
 

@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     # A blob under submissions/ with no row is removed by the reaper once it is this old: a crash
     # between storing an upload and committing its row leaves one (the window itself is < 1 s).
     orphan_grace_seconds: int = 3600
+    # Storage lifecycle (docs/operator.md "Storage: retention, report and gc"): a model's files expire this many days
+    # after its challenge closes (or is finalized, whichever is later), unless it is kept (final, promoted, its
+    # team's best public or best private, or under review); challenge.yaml `retention.expire_after_days` overrides
+    # it per challenge (null: never). Predictions and scores are always kept. gc leaves rows an upload touched
+    # within storage_gc_grace_seconds (an upload's claim-to-commit window is seconds).
+    retention_days_after_close: int = Field(default=30, ge=0)
+    storage_gc_grace_seconds: int = Field(default=3600, ge=0)
     # A request body that sends nothing for this long is cut off with a 408 (slow-upload bound);
     # the whole body must arrive within the deadline (200 MB at 1 Mbit/s takes ~27 min).
     body_idle_timeout_s: float = 60.0

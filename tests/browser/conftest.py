@@ -35,6 +35,10 @@ def _log_tail(path: Path, lines: int = 40) -> str:
         return "(no server log)"
 
 
+# The state folder of each demo server this session started, by base URL (a test that must change a row the API cannot).
+DEMO_HOMES: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory, request) -> str:
     """Base URL of a real `dabiwu serve --demo` with the three bundles and the demo accounts.
@@ -49,6 +53,7 @@ def demo_server(tmp_path_factory, request) -> str:
     home, port = root / "home", free_port()
     base = f"http://127.0.0.1:{port}"
     process = start_server(home, port)
+    DEMO_HOMES[base] = home
     log = root / f"serve-{port}.log"
     try:
         # Train the baseline model while the server loads its bundles: the upload test needs it first

@@ -81,7 +81,7 @@ def test_refused_upload_costs_no_quota_and_leaves_no_blob(client, settings, role
     assert refused.status_code in (415, 422) and refused.json()["detail"]
     quota = client.get(f"/api/v1/challenges/{SLUG}/quota", headers=role_headers["team"]).json()
     assert quota["used"] == 0 and quota["left"] == quota["limit"]
-    assert store_for(settings).list("submissions/") == []
+    assert store_for(settings).list("submissions/") == [] and store_for(settings).list("model-blobs/") == []
 
 
 def test_quota_holds_under_concurrent_uploads(client, settings, role_headers, loaded, baseline_archive):
@@ -94,7 +94,20 @@ def test_quota_holds_under_concurrent_uploads(client, settings, role_headers, lo
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda _: upload(client, team, baseline_archive).status_code, range(20)))
     assert sorted(statuses).count(202) == 5 and statuses.count(429) == 15
-    assert len(store_for(settings).list("submissions/")) == 5  # refused ones left no blob
+    # 20 identical uploads at once: the validated tree is stored once, and the 5 accepted rows all name it.
+    from sqlalchemy import select
+
+    from dabiwu.db.models import ModelBlob, ModelTreeFile, Submission
+    from dabiwu.db.session import session_scope
+    from dabiwu.model_store.trees import blob_key
+
+    with session_scope(settings.resolved_database_url) as session:
+        trees = set(session.scalars(select(Submission.tree_sha256)))
+        files = session.scalars(select(ModelTreeFile.blob_sha256)).all()
+        assert len(trees) == 1 and None not in trees
+        assert set(session.scalars(select(ModelBlob.sha256))) == set(files)
+    assert sorted(store_for(settings).list("model-blobs/")) == sorted({blob_key(sha) for sha in files})
+    assert store_for(settings).list("submissions/") == []  # the archive itself is not kept
     listed = client.get(f"/api/v1/submissions?challenge={SLUG}", headers=team)
     assert listed.headers["X-Total-Count"] == "5"
     assert client.get(f"/api/v1/submissions?challenge={SLUG}", headers=role_headers["team_b"]).json() == []

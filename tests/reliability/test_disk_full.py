@@ -37,17 +37,18 @@ def test_full_scratch_is_507_full_store_is_503_and_both_heal(client, settings, r
         assert "disk is full" in answer.json()["detail"] and "nothing was charged" in answer.json()["detail"]
         assert client.get(quota, headers=team).json()["used"] == 0
         filler.unlink()
-        assert upload(client, team, baseline_archive).status_code == 202
 
-    with full_tmpfs(settings.home_dir / "objects" / "submissions" / SLUG):
+    # Before any upload stored the model's files (an identical upload later stores nothing new).
+    with full_tmpfs(settings.home_dir / "objects" / "model-blobs"):
         answer = upload(client, team, baseline_archive)
         assert answer.status_code == 503, answer.text
         assert answer.json()["detail"].startswith("The object store is unavailable")
         assert str(settings.home_dir) not in answer.text  # the operator's paths stay in the log
         assert int(answer.headers["Retry-After"]) > 0
-        assert client.get(quota, headers=team).json()["used"] == 1
+        assert client.get(quota, headers=team).json()["used"] == 0  # files are stored before the quota is charged
     # Unmounted: the store's own disk again (a blob stored inside the tmpfs would vanish with it).
     assert upload(client, team, baseline_archive).status_code == 202
+    assert upload(client, team, baseline_archive).status_code == 202
     assert client.get(quota, headers=team).json()["used"] == 2
-    assert len(store_for(settings).list("submissions/")) == 2
+    assert len(store_for(settings).list("model-blobs/")) >= 3 and store_for(settings).list("submissions/") == []
     assert not any((settings.home_dir / "tmp").iterdir())

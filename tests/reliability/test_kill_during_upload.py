@@ -1,8 +1,9 @@
-"""kill -9 `dabiwu serve` with two uploads in flight: one still sending its body (slow), one in the
-window between storing its blob and committing its row (held there by a database write lock).
+"""kill -9 `dabiwu serve` with two uploads in flight: one still sending its body (slow), one validated
+and waiting to commit its claim on the model's files (held there by a database write lock; since revision
+0007 intake claims the files' rows before it stores any file, see submissions/intake.py).
 
-Afterwards: no submission row without its blob, no quota charged, no scratch left; the one blob
-without a row is removed by the orphan sweep; and the platform takes the next upload as usual.
+Afterwards: no submission row, no claim, no stored file, no quota charged; only the killed intake's own
+scratch folder is left; gc has nothing to free; and the platform takes the next upload as usual.
 """
 
 from __future__ import annotations
@@ -22,11 +23,10 @@ pytestmark = pytest.mark.slow
 UPLOAD = f"/api/v1/challenges/{SLUG}/submissions"
 
 
-def test_kill_9_mid_upload_leaves_no_row_without_blob_and_the_sweep_removes_the_orphan(
+def test_kill_9_mid_upload_leaves_no_row_no_claim_and_no_stored_file(
         client, settings, role_headers, loaded, baseline_archive):
     from dabiwu.db.models import QuotaUsage, Submission
     from dabiwu.db.session import session_scope
-    from dabiwu.executors.orphans import sweep_orphans
     from dabiwu.storage_access import store_for
 
     store, team = store_for(settings), role_headers["team"]
@@ -48,25 +48,25 @@ def test_kill_9_mid_upload_leaves_no_row_without_blob_and_the_sweep_removes_the_
         with writes_blocked(settings.resolved_database_url):
             uploader = threading.Thread(target=fast_upload)
             uploader.start()
-            # Stored, and now waiting to reserve quota and commit: the crash window.
-            orphan = wait_for(lambda: store.list("submissions/"), timeout=120, what="the blob to be stored")
+            # Validated and copied as plain files, and now waiting to commit its claim: the crash window.
+            scratch = settings.home_dir / "tmp"
+            wait_for(lambda: list(scratch.glob("intake-*/tree/MLmodel")), timeout=120, what="the validated tree")
             kill_group(server)
             uploader.join(timeout=60)
         slow.close()
     assert len(outcome) == 1 and isinstance(outcome[0], httpx.HTTPError), outcome  # it died with the server
 
-    with session_scope(settings.resolved_database_url) as session:
-        rows = session.scalars(select(Submission)).all()
-        assert all(row.blob_key and store.exists(row.blob_key) for row in rows)  # no row without its blob
-        assert rows == []  # neither upload committed
-        assert (session.scalar(select(QuotaUsage.used)) or 0) == 0
-    scratch = settings.home_dir / "tmp"
-    assert not (scratch.exists() and any(scratch.iterdir()))  # the slow one never reached intake
+    from dabiwu.db.models import ModelBlob, ModelTree
+    from dabiwu.model_store import gc
 
-    assert store.list("submissions/") == orphan and len(orphan) == 1
     with session_scope(settings.resolved_database_url) as session:
-        assert sweep_orphans(session, store, older_than_s=0) == orphan  # what the reaper does after the grace
-    assert store.list("submissions/") == []
+        assert session.scalars(select(Submission)).all() == []  # neither upload committed
+        assert session.scalars(select(ModelBlob)).all() == [] and session.scalars(select(ModelTree)).all() == []
+        assert (session.scalar(select(QuotaUsage.used)) or 0) == 0
+        assert gc.run(session, store=store, settings=settings, apply=True).bytes_freed == 0
+    assert [p.name for p in scratch.iterdir()] == [p.name for p in scratch.glob("intake-*")]  # the killed one's only
+    assert len(list(scratch.iterdir())) == 1  # the slow one never reached intake
+    assert store.list("model-blobs/") == [] and store.list("submissions/") == []
 
     accepted = upload(client, team, baseline_archive)
     assert accepted.status_code == 202, accepted.text

@@ -45,7 +45,7 @@ def test_each_hostile_archive_gets_its_own_refusal_and_costs_nothing(client, set
 
     quota = client.get(f"/api/v1/challenges/{SLUG}/quota", headers=team).json()
     assert quota["used"] == 0 and quota["left"] == quota["limit"]
-    assert store_for(settings).list("submissions/") == []
+    assert store_for(settings).list("submissions/") == [] and store_for(settings).list("model-blobs/") == []
     assert client.get("/api/v1/submissions", headers=team).json() == []
     assert _leftovers(settings.home_dir) == []
     assert not Path("/tmp/dabiwu-zip-slip.py").exists()
@@ -87,5 +87,5 @@ def test_oversize_uploads_are_refused_by_content_length_or_cut_off_while_streami
                          content=chunks())
     assert answer.status_code == 413, answer.text
     assert "limit of 1 MB, so it was cut off there" in answer.json()["detail"]
-    assert store_for(settings).list("submissions/") == []
+    assert store_for(settings).list("submissions/") == [] and store_for(settings).list("model-blobs/") == []
     assert client.get(f"/api/v1/challenges/{SLUG}/quota", headers=role_headers["team"]).json()["used"] == 0

@@ -50,5 +50,5 @@ def test_a_real_server_refuses_oversize_at_once_and_cuts_off_a_stalled_body(sett
             normal = httpx.post(base + UPLOAD, headers=team, timeout=120,
                                 files={"file": (baseline_archive.name, handle, "application/gzip")})
         assert normal.status_code == 202, normal.text
-    assert len(store_for(settings).list("submissions/")) == 1
+    assert store_for(settings).list("model-blobs/") and store_for(settings).list("submissions/") == []
     assert not any((settings.home_dir / "tmp").iterdir())

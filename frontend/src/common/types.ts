@@ -58,6 +58,8 @@ export interface Submission {
   description?: string;
   // Set when a judge disqualified it (the submission then leaves the boards).
   disqualified_reason?: string | null;
+  // Set when the storage retention policy removed the model's files (scores and predictions stay).
+  model_expired_at?: string | null;
 }
 
 export interface LeaderboardRow {

@@ -86,6 +86,11 @@ function SubmissionDetail() {
           )}
         </Alert>
       )}
+      {submission.model_expired_at && (
+        <Alert severity="info" sx={{ mb: 2 }} data-testid="submission-model-expired">
+          {translate("dabiwu.submission.model_expired", { date: submission.model_expired_at.slice(0, 10) })}
+        </Alert>
+      )}
       {submission.disqualified_reason && (
         <Alert severity="error" sx={{ mb: 2 }} data-testid="submission-disqualified">
           {translate("dabiwu.submission.disqualified", { reason: submission.disqualified_reason })}

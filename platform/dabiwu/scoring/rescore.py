@@ -78,8 +78,9 @@ def rescore_submission(session: Session, *, store: ObjectStore, submission: Subm
 def _rerun_on_current(session: Session, *, submission: Submission, actor: User | None) -> str | None:
     """Queue a sandbox run on the current dataset version; None when there is nothing to run again."""
     current = submission.challenge.current_dataset_id
-    if current is None or submission.status in ("queued", "running", "rejected") or submission.blob_key is None:
-        return None
+    has_model = (submission.blob_key or submission.tree_sha256) and submission.model_expired_at is None
+    if current is None or submission.status in ("queued", "running", "rejected") or not has_model:
+        return None  # nothing to run (an expired model's kept predictions are still rescored above)
     if submission.status == "scored" and submission.dataset_id == current:
         return None
     previous = submission.dataset_id

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 
 from dabiwu.db.models import DatasetVersion, Score, Submission
 from dabiwu.executors.jobs import Claim
+from dabiwu.model_store import trees
 from dabiwu.sandbox import Limits, SandboxError, run as run_in_sandbox
 from dabiwu.scoring.curves import pr_curve_points
 from dabiwu.scoring.failures import ModelFailure, needs_smoke_run, report
@@ -37,18 +38,24 @@ class JobContext:
     submission_id: str
     challenge_slug: str
     spec: dict
-    blob_key: str
+    blob_key: str | None
     model_sha256: str
     dataset_id: int
     features_key: str
     labels_key: str
     dataset_sha256: str
     train_key: str = ""  # the public training data: the smoke set is cut from it
+    # The validated tree kept at intake (plain data: path, sha256, size); empty for a pre-0007 archive.
+    tree_files: tuple[trees.TreeFile, ...] = ()
+    max_tree_files: int = 5000
+    max_tree_bytes: int = 4096 * 1024 * 1024
 
 
-def load_context(session, *, submission_id: str) -> JobContext:
+def load_context(session, *, submission_id: str, settings: Settings | None = None) -> JobContext:
     submission = session.get(Submission, submission_id)
     dataset = session.get(DatasetVersion, submission.dataset_id)
+    max_files = settings.model_tree_max_files if settings else 5000
+    tree_files = trees.files_of(session, submission.tree_sha256, max_files=max_files) if submission.tree_sha256 else ()
     return JobContext(
         submission_id=submission.id,
         challenge_slug=submission.challenge.slug,
@@ -60,6 +67,9 @@ def load_context(session, *, submission_id: str) -> JobContext:
         labels_key=dataset.test_labels_key,
         dataset_sha256=dataset.test_features_sha256,
         train_key=dataset.train_key,
+        tree_files=tree_files,
+        max_tree_files=max_files,
+        max_tree_bytes=(settings.model_tree_max_mb if settings else 4096) * 1024 * 1024,
     )
 
 
@@ -72,7 +82,7 @@ def limits_for(spec: dict, settings: Settings) -> Limits:
 def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, claim: Claim) -> str:
     """Score one claimed job.  Returns the outcome: scored | failed | lost (another attempt owns it)."""
     with sessionmaker() as session:
-        context = load_context(session, submission_id=claim.submission_id)
+        context = load_context(session, submission_id=claim.submission_id, settings=settings)
     workdir = settings.home_dir / "work" / f"{claim.job_id}-{claim.attempt}"
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
@@ -179,10 +189,14 @@ def _rows(features_path: Path) -> int:
 
 
 def _fetch_inputs(*, store: ObjectStore, context: JobContext, workdir: Path) -> tuple[Path, Path]:
-    archive = workdir / "model.archive"
-    store.get_to_path(context.blob_key, archive)
-    model_dir = safe_extract(archive_path=archive, dest=workdir / "model")
-    archive.unlink()
+    if context.tree_files:  # validated and kept at intake: written back, bounded and hash-checked, never unpacked
+        model_dir = trees.write_tree(store, context.tree_files, workdir / "model", max_files=context.max_tree_files,
+                                     max_bytes=context.max_tree_bytes)
+    else:  # accepted before revision 0007: the archive itself was kept
+        archive = workdir / "model.archive"
+        store.get_to_path(context.blob_key, archive)
+        model_dir = safe_extract(archive_path=archive, dest=workdir / "model")
+        archive.unlink()
     features_path = workdir / "features.parquet"
     store.get_to_path(context.features_key, features_path)
     return model_dir, features_path

@@ -1,9 +1,14 @@
 """Intake: spool the upload while hashing, check it without running model code, then store it.
 
-Order matters for "no row without a blob, no blob without a row": the blob is stored first under
-the submission's pre-drawn id, then the quota, the row and its job commit in one short transaction.
-If that commit fails the blob is deleted; if the process dies in between, the orphan sweep removes
-blobs that have no row.
+The archive is extracted once, here. What is kept is the validated tree (plain files, links to files
+made copies), stored once by content (dabiwu/model_store/trees.py); scoring and promotion write it back
+from there and never unpack the archive again, and the archive itself is not kept.
+
+Order matters for "nothing referenced is ever missing": the tree's rows are touched and committed
+first (gc leaves rows touched within its grace period), then its new files are stored, then the quota,
+the row naming the tree and its job commit in one short transaction. If that commit fails, or the
+process dies before it, nothing names the rows any more and gc removes them (and the files no other
+tree lists) once the grace period is over.
 """
 
 from __future__ import annotations
@@ -23,8 +28,10 @@ from dabiwu.db.base import new_id
 from dabiwu.db.models import Challenge, Job, Submission, User
 from dabiwu.storage import ObjectStore
 from dabiwu.submissions import quota
+from dabiwu.model_store import trees
 from dabiwu.submissions.archive import safe_extract
 from dabiwu.submissions.errors import IntakeError
+from dabiwu.submissions.tree_copy import TreeCopyRefused, copy_model_tree
 from dabiwu.submissions.validation import bounded_model_info, validate_model_dir
 
 log = logging.getLogger(__name__)
@@ -116,6 +123,7 @@ def accept(
     description: str,
     scratch_root: Path,
     max_model_info_bytes: int = 64 * 1024,
+    max_tree_files: int = 5000,
     runtime=None,  # noqa: ANN001 - the challenge's built scoring runtime (dabiwu.runtimes.Runtime)
 ) -> Accepted:
     day = shanghai_day()
@@ -127,11 +135,15 @@ def accept(
     with tempfile.TemporaryDirectory(prefix="intake-", dir=scratch_root) as tmp:
         archive = Path(tmp) / "upload.bin"
         sha256, size = spool(stream, dest=archive, max_bytes=max_bytes)
-        info = _validate(archive=archive, workdir=Path(tmp) / "x", challenge=challenge, limits=limits,
-                         runtime=runtime)
+        staged = Path(tmp) / "tree"
+        info = _validate(archive=archive, workdir=Path(tmp) / "x", staged=staged, challenge=challenge, limits=limits,
+                         runtime=runtime, max_tree_files=max_tree_files)
         info = bounded_model_info(info, max_bytes=max_model_info_bytes)
-        suffix = "zip" if info.get("archive_format") == "zip" else "tar.gz"
-        blob = store.put_file(f"submissions/{challenge.slug}/{submission_id}/model.{suffix}", archive)
+        tree = trees.tree_of(staged)
+        packed = trees.pack(tree, staged, Path(tmp) / "packed")
+        trees.touch(session, tree, packed)
+        session.commit()  # the claim must be visible to gc before the files are stored or reused
+        trees.put_blobs(store, packed)
     try:
         if not quota.reserve(
             session, team_id=user.team_id, challenge_id=challenge.id, day=day, limit=int(limits["daily_submissions"])
@@ -146,12 +158,13 @@ def accept(
             status="queued",
             filename=filename[:256],
             description=description[:512],
-            blob_key=blob.key,
+            tree_sha256=tree.sha256,
             sha256=sha256,
             size_bytes=size,
             model_info=info,
             quota_day=day,
         )
+        trees.link(session, tree)
         session.add(submission)
         session.flush()  # the job's foreign key needs the submission row first
         job = Job(submission_id=submission_id, kind="score", status="queued")
@@ -160,13 +173,13 @@ def accept(
         used = quota.used_today(session, team_id=user.team_id, challenge_id=challenge.id, day=day)
         session.commit()
     except BaseException:
-        session.rollback()
-        store.delete(blob.key)
+        session.rollback()  # the stored files may be another submission's too: gc decides, never intake
         raise
     return Accepted(submission=submission, job=job, left_today=max(0, int(limits["daily_submissions"]) - used))
 
 
-def _validate(*, archive: Path, workdir: Path, challenge: Challenge, limits: dict, runtime=None) -> dict:  # noqa: ANN001
+def _validate(*, archive: Path, workdir: Path, staged: Path, challenge: Challenge, limits: dict, runtime=None,  # noqa: ANN001
+              max_tree_files: int = 5000) -> dict:
     spec = challenge.spec
     # The model folder may not exceed max_model_mb anyway: a bomb stops there, not at 2 GB on disk.
     # An IntakeError raised here answers the upload itself (413 for the size codes, else 422).
@@ -183,6 +196,11 @@ def _validate(*, archive: Path, workdir: Path, challenge: Challenge, limits: dic
     details["archive_format"] = "zip" if _is_zip(archive) else "tar"
     if runtime is not None:
         details["runtime"] = runtime.name
+    # What is kept: plain files only (a link to a file becomes that file), bounded again as they are copied.
+    try:
+        copy_model_tree(model_dir, staged, max_files=max_tree_files, max_bytes=int(limits["max_model_mb"]) * 1024 * 1024)
+    except TreeCopyRefused as exc:
+        raise IntakeError(exc.code, exc.detail, exc.detail_zh, status=422) from exc
     shutil.rmtree(workdir, ignore_errors=True)
     return details
 

@@ -59,6 +59,7 @@ def upload_submission(
         description=description,
         scratch_root=settings.home_dir / "tmp",
         max_model_info_bytes=settings.model_info_max_kb * 1024,
+        max_tree_files=settings.model_tree_max_files,
         runtime=runtime,
     )
     # Enqueue only after the commit, so a worker never sees a job whose row is not there yet.

@@ -44,6 +44,11 @@ class SubmissionOut(BaseModel):
     eta_seconds: float | None = None
     score_version: int | None = None
     disqualified_reason: str | None = None  # set by a judge; the submission then leaves the boards
+    # The storage retention policy removed the model's files (scores and predictions stay): when, and why, in
+    # English and Chinese. Promoting or re-running it then answers 410 model_expired.
+    model_expired_at: datetime | None = None
+    model_expired_note: str | None = None
+    model_expired_note_zh: str | None = None
 
 
 class FinalSelection(BaseModel):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from dabiwu.challenges.phases import current_phase
 from dabiwu.db.models import Challenge, Job, Score, Submission, User
 from dabiwu.errors import DabiwuError
+from dabiwu.model_store.trees import model_expired
 from dabiwu.scoring.disclosure import Disclosure, team_split_view
 from dabiwu.submissions.schemas import SubmissionOut
 from dabiwu.submissions.validation import model_info_brief
@@ -120,4 +121,13 @@ def to_out(session: Session, *, submission: Submission, user: User, workers: int
         eta_seconds=eta,
         score_version=score.version if score else None,
         disqualified_reason=submission.disqualified_reason,
+        **expiry_note(submission),
     )
+
+
+def expiry_note(submission: Submission) -> dict:
+    if submission.model_expired_at is None:
+        return {}
+    error = model_expired(submission)
+    return {"model_expired_at": submission.model_expired_at, "model_expired_note": error.detail,
+            "model_expired_note_zh": error.detail_zh}

@@ -21,7 +21,12 @@ class Submission(Base):
     dataset_id: Mapped[int | None] = mapped_column(ForeignKey("dataset_versions.id"))
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     filename: Mapped[str] = mapped_column(String(256), default="")
+    # The uploaded archive, for submissions accepted before revision 0007; later ones keep only their
+    # validated tree (tree_sha256, see db/models/model_store.py).
     blob_key: Mapped[str | None] = mapped_column(String(512))
+    tree_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Set when the retention policy removed the model's files (predictions and scores stay); see model_store/.
+    model_expired_at: Mapped[datetime | None] = mapped_column(index=True)
     sha256: Mapped[str | None] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(default=0)
     model_info: Mapped[dict] = mapped_column(default=dict)

@@ -4,6 +4,7 @@ from dabiwu.db.models.accounts import ApiToken, District, Team, TeamMergeRequest
 from dabiwu.db.models.audit import AuditEvent
 from dabiwu.db.models.challenges import Challenge, DatasetVersion
 from dabiwu.db.models.judging import BoardSnapshot, Review
+from dabiwu.db.models.leads import Lead, LeadEvent, LeadFlag
 from dabiwu.db.models.registry import LeadOutcome, ModelPull, RegistryListing
 from dabiwu.db.models.submissions import Job, QuotaUsage, Score, Submission, WorkerHeartbeat
 
@@ -15,6 +16,9 @@ __all__ = [
     "DatasetVersion",
     "District",
     "Job",
+    "Lead",
+    "LeadEvent",
+    "LeadFlag",
     "LeadOutcome",
     "ModelPull",
     "QuotaUsage",

@@ -74,7 +74,7 @@ export function LeadDetailPage() {
         <TextField select size="small" label={translate("dabiwu.leads.assignee")} value={d.assignee_id ?? ""}
           onChange={(e) => void act("assign", { assignee_id: e.target.value ? Number(e.target.value) : null })}
           slotProps={{ select: { native: true }, htmlInput: { "data-testid": "lead-assign" }, inputLabel: { shrink: true } }}
-          sx={{ maxWidth: 280 }} disabled={busy}>
+          fullWidth={false} sx={{ width: { xs: "100%", sm: 280 } }} disabled={busy}>
           <option value="">{translate("dabiwu.leads.unassigned")}</option>
           {(assignees.data ?? []).map((a) => <option key={a.id} value={a.id}>{a.display_name || a.username}</option>)}
         </TextField>

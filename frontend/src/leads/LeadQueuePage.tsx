@@ -27,7 +27,7 @@ function NativeSelect({ label, value, onChange, testId, children }: {
   return (
     <TextField select size="small" label={label} value={value} onChange={(e) => onChange(e.target.value)}
       slotProps={{ select: { native: true }, htmlInput: { "data-testid": testId }, inputLabel: { shrink: true } }}
-      sx={{ minWidth: 140 }}>
+      fullWidth={false} sx={{ width: { xs: "100%", sm: 200 } }}>
       {children}
     </TextField>
   );

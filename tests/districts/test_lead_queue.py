@@ -89,6 +89,11 @@ def test_illegal_moves_and_unknown_states_are_refused_in_both_languages(client, 
     stale = client.post(f"/api/v1/leads/{lead['id']}/transition", headers=zy,
                         json={"state": "case_opened", "expected_state": "verifying"})
     assert stale.status_code == 409 and stale.json()["code"] == "lead_changed"
+    for bad in ("NaN", "Infinity"):  # stored, they would break every JSON answer that lists them
+        body = '{"challenge": "%s", "version": 1, "rows": [{"id": "X", "score": %s}]}' % (SLUG, bad)
+        answer = client.post("/api/v1/leads/push", content=body.encode(),
+                             headers={**zy, "Content-Type": "application/json"})
+        assert answer.status_code == 422, answer.text
     bad_filter = client.get("/api/v1/leads", headers=zy, params={"state": "open"})
     assert bad_filter.status_code == 422 and bad_filter.json()["code"] == "bad_filter"
 

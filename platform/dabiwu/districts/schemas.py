@@ -14,7 +14,7 @@ class LeadRowIn(BaseModel):
     """One row of `dabiwu leads run`'s ranked list."""
 
     id: str = Field(min_length=1, max_length=128)
-    score: float
+    score: float = Field(allow_inf_nan=False)  # a NaN would be stored, then break every JSON answer listing it
     rank: int | None = Field(default=None, ge=1)
     key: str | None = Field(default=None, max_length=120)  # the challenge's lead_merge_key column value
 

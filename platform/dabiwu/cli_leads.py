@@ -17,6 +17,25 @@ STATE_ZH = {"new": "线索", "verifying": "核查中", "case_opened": "立案", 
             "supervision_document": "监督文书", "rectified": "整改完毕"}
 
 
+def read_ranked_list(path: Path):
+    """The list `leads run` wrote (.csv, .xlsx or .parquet), ids as text.  Read here, not with models_registry's
+    reader: the platform imports the registry only where the CLI mounts it (cli.py), and this is a plain table."""
+    import pandas as pd
+
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    if suffix == ".xlsx":
+        return pd.read_excel(path, dtype={"id": str, "key": str})
+    if suffix != ".csv":
+        console.print(f"[red]{path.name}: push a .csv, .xlsx or .parquet list, as `dabiwu leads run` writes.[/red]")
+        raise typer.Exit(2)
+    try:
+        return pd.read_csv(path, dtype={"id": str, "key": str}, encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return pd.read_csv(path, dtype={"id": str, "key": str}, encoding="gb18030")  # Excel on Chinese Windows
+
+
 def register_lead_queue_commands(leads: typer.Typer) -> None:
     @leads.command("push")
     def push(
@@ -26,13 +45,11 @@ def register_lead_queue_commands(leads: typer.Typer) -> None:
         run_label: str = typer.Option("", "--run-label", help="names this run (default: the file's name)"),
     ) -> None:
         """Put the top of a ranked lead list into your district's review queue (one lead per entity)."""
-        from models_registry.leads import read_table
-
         name, _, number = model.partition("/")
         if not number.isdigit():
             console.print(f"[red]--model {model}: give NAME/VERSION, e.g. {name or 'drunk-driving'}/3.[/red]")
             raise typer.Exit(2)
-        frame = read_table(ranked, id_column="id")
+        frame = read_ranked_list(ranked)
         missing = [column for column in ("id", "score") if column not in frame.columns]
         if missing:
             console.print(f"[red]{ranked.name} has no column {', '.join(missing)}: push the list "

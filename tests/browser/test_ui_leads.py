@@ -79,3 +79,22 @@ def test_a_lead_goes_through_every_state_in_the_work_queue(page, demo_server, si
     expect(page.get_by_test_id("field-chart")).to_be_visible()
     expect(page.get_by_test_id("field-chart-band")).to_have_count(1)
     screenshot("model-card-field")
+
+
+def test_the_queue_the_lead_page_and_the_field_board_fit_a_phone(page, demo_server, sign_in):
+    district = api_headers(demo_server, "zaoyang")
+    model = _listed_model(demo_server, district)
+    slug, version = model["slug"], model["champion_version"] or model["listed"][0]["version"]
+    run = uuid.uuid4().hex[:6]
+    httpx.post(f"{demo_server}/api/v1/leads/push", headers=district, timeout=30, json={
+        "challenge": slug, "version": version, "run_label": f"phone-{run}",
+        "rows": [{"id": f"PHONE-{run}-一个很长的案件编号-{'x' * 40}", "score": 0.5}]}).raise_for_status()
+    lead = httpx.get(f"{demo_server}/api/v1/leads", headers=district, params={"sort": "-updated"}, timeout=30).json()[0]
+    sign_in("zaoyang")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for route, ready in (("#/leads", "lead-queue"), (f"#/leads/{lead['id']}", "lead-detail"),
+                         (f"#/registry/{slug}/{version}", "field-board")):
+        go(page, route)
+        expect(page.get_by_test_id(ready)).to_be_visible()
+        size = page.evaluate("({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
+        assert size["scroll"] <= size["inner"], f"{route}: page {size['scroll']} px wide in a {size['inner']} px window"

@@ -209,3 +209,20 @@ def test_a_merge_key_keeps_the_same_id_in_two_courts_apart(client, leads_world):
                                                {"id": "C1", "score": 0.4, "key": "襄州法院"}])
     assert answer.json()["new_leads"] == 2
     assert sorted(lead["merge_key"] for lead in _leads(client, zy).json()) == ["C1|枣阳法院", "C1|襄州法院"]
+
+
+def test_pushes_of_the_same_entities_at_once_make_one_lead_each(client, leads_world):
+    parallel = 4
+    barrier = threading.Barrier(parallel)
+
+    def send(i: int):
+        barrier.wait()
+        return push(client, leads_world.headers["zy1" if i % 2 else "zy2"], version=1, rows=ROWS, run_label=f"r{i}")
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        answers = list(pool.map(send, range(parallel)))
+    assert [a.status_code for a in answers] == [200] * parallel, [a.text for a in answers]
+    assert sum(a.json()["new_leads"] for a in answers) == len(ROWS)
+    leads = _leads(client, leads_world.headers["zy1"]).json()
+    assert len(leads) == len(ROWS) and {lead["flags"] for lead in leads} == {parallel}
+    assert _field(leads_world.settings, leads_world.listings[1]) == {"pending": len(ROWS)}

@@ -158,13 +158,19 @@ def score_in_sandbox(features: pd.DataFrame, *, model_dir: Path, challenge: dict
             raise LeadsError(f"The model failed ({exc.kind}): {exc.message}", exc.log_tail) from None
         except BadOutput as exc:
             raise LeadsError(f"The model's output is unusable: {exc}") from None
-    return rank(features, scores, id_column=challenge.get("id_column"))
+    return rank(features, scores, id_column=challenge.get("id_column"), key_column=challenge.get("lead_merge_key"))
 
 
-def rank(features: pd.DataFrame, scores: np.ndarray, *, id_column: str | None) -> pd.DataFrame:
+def rank(features: pd.DataFrame, scores: np.ndarray, *, id_column: str | None,
+         key_column: str | None = None) -> pd.DataFrame:
+    """The ranked list; with the challenge's `lead_merge_key`, that column too (as `key`: `leads push` sends it, so
+    the district's queue merges by id and key)."""
     if id_column and id_column in features.columns:
         ids = features[id_column].astype(str).to_numpy()
     else:
         ids = np.arange(1, len(features) + 1)
     order = np.argsort(-scores, kind="stable")  # ties keep the input order, as the scorer does
-    return pd.DataFrame({"id": ids[order], "score": scores[order], "rank": np.arange(1, len(order) + 1)})
+    ranked = pd.DataFrame({"id": ids[order], "score": scores[order], "rank": np.arange(1, len(order) + 1)})
+    if key_column and key_column in features.columns:
+        ranked["key"] = features[key_column].astype(str).to_numpy()[order]
+    return ranked

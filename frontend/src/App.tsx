@@ -20,6 +20,8 @@ import { LoadingPage } from "./layout/LoadingPage";
 import { LoginPage } from "./layout/LoginPage";
 import { theme } from "./layout/theme";
 import { JudgingPage } from "./judging/JudgingPage";
+import { LeadDetailPage } from "./leads/LeadDetailPage";
+import { LeadQueuePage } from "./leads/LeadQueuePage";
 import { LeaderboardPage } from "./leaderboard/LeaderboardPage";
 import { DistrictUsePage } from "./registry/DistrictUsePage";
 import { ModelCardPage } from "./registry/ModelCardPage";
@@ -58,6 +60,8 @@ function DabiwuAdmin() {
             <Route path="/submit" element={<RoleOnly roles={["team"]}><UploadPage /></RoleOnly>} />
             <Route path="/submit/:slug" element={<RoleOnly roles={["team"]}><UploadPage /></RoleOnly>} />
             <Route path="/registry" element={<RoleOnly roles={REGISTRY}><RegistryPage /></RoleOnly>} />
+            <Route path="/leads" element={<RoleOnly roles={["district"]}><LeadQueuePage /></RoleOnly>} />
+            <Route path="/leads/:id" element={<RoleOnly roles={["district"]}><LeadDetailPage /></RoleOnly>} />
             <Route path="/district-use" element={<RoleOnly roles={REGISTRY}><DistrictUsePage /></RoleOnly>} />
             <Route path="/admin/queue" element={<RoleOnly roles={["admin"]}><QueuePage /></RoleOnly>} />
             <Route path="/admin/bundles" element={<RoleOnly roles={["admin"]}><BundlesPage /></RoleOnly>} />

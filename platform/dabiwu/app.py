@@ -40,6 +40,7 @@ API_PREFIX = "/api/v1"
 def api_router() -> APIRouter:
     from dabiwu.challenges.admin_router import router as bundles_router
     from dabiwu.challenges.router import router as challenges_router
+    from dabiwu.districts.router import router as leads_router
     from dabiwu.executors.router import router as queue_router
     from dabiwu.judging.router import router as judging_router
     from dabiwu.leaderboards.router import router as leaderboards_router
@@ -50,7 +51,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     routers = (auth_router, users_router, audit_router, challenges_router, submissions_router, leaderboards_router,
                queue_router, judging_router, teams_router, scoring_router, registry_router,
-               bundles_router)
+               bundles_router, leads_router)
     for sub in routers:
         router.include_router(sub)
     return router

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 import typer
 
 from dabiwu.cli_client import client, console, fail_on_error, load_credentials
+from dabiwu.cli_leads import register_lead_queue_commands
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
 CACHE_MAX_FILES = 5000
@@ -49,8 +50,9 @@ class DistrictTools:
 
 def register_registry_commands(app: typer.Typer, *, tools: Callable[[], DistrictTools]) -> None:
     """`tools` loads the registry's district side when a command runs (not at `--help`)."""
-    leads = typer.Typer(help="Run a listed model on your own data.", no_args_is_help=True)
+    leads = typer.Typer(help="Run a listed model on your own data; review its leads.", no_args_is_help=True)
     app.add_typer(leads, name="leads")
+    register_lead_queue_commands(leads)
 
     @app.command()
     def pull(

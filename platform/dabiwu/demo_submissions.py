@@ -208,6 +208,10 @@ def start_demo_activity(settings: Settings, *, challenges_root: Path, promote: P
             if listed is not None:
                 say(f"demo: champion listed in the registry: models:/{listed[0]}@champion (version {listed[1]}) "
                     "/ 冠军模型已上架")
+                from dabiwu.districts.demo_leads import seed_demo_leads
+
+                seeded = seed_demo_leads(settings, slug=listed[0])
+                say(f"demo: {seeded} leads in review at the demo district / 演示区县院已有 {seeded} 条线索在办")
             else:
                 say("demo: no model cleared the promotion gates; the registry stays empty / 无模型通过上架门槛")
         except Exception:

@@ -64,6 +64,14 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/registry/pulls"): STAFF | {"district"},
     ("POST", "/api/v1/registry/{slug}/outcomes"): {"district"},
     ("POST", "/api/v1/registry/{slug}/outcomes.csv"): {"district"},
+    ("GET", "/api/v1/registry/{slug}/field-board"): STAFF | {"district"},
+    ("POST", "/api/v1/leads/push"): {"district"},
+    ("GET", "/api/v1/leads"): {"district"},
+    ("GET", "/api/v1/leads/assignees"): {"district"},
+    ("POST", "/api/v1/leads/bulk"): {"district"},
+    ("GET", "/api/v1/leads/{lead_id}"): {"district"},
+    ("POST", "/api/v1/leads/{lead_id}/transition"): {"district"},
+    ("POST", "/api/v1/leads/{lead_id}/assign"): {"district"},
     ("GET", "/api/v1/admin/bundles"): {"admin"},
     ("POST", "/api/v1/admin/bundles/{slug}/load"): {"admin"},
     ("POST", "/api/v1/admin/bundles/{slug}/check"): {"admin"},
@@ -72,7 +80,7 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
 }
 
 PATH_VALUES = {"slug": "medical-insurance-recovery", "submission_id": "0" * 32, "token_id": "999999", "version": "1",
-               "request_id": "0" * 32}
+               "request_id": "0" * 32, "lead_id": "0" * 32}
 
 
 def openapi_routes(client) -> list[tuple[str, str]]:

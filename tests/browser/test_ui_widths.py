@@ -20,7 +20,7 @@ ROUTES = {
     "alice": ["#/challenges", f"#/challenges/{SLUG}/show", f"#/leaderboard/{SLUG}", "#/submissions", f"#/submit/{SLUG}"],
     "judge": [f"#/judging/{SLUG}", "#/registry", "#/district-use", "#/submissions"],
     "admin": ["#/users", "#/users/create", "#/teams", "#/districts", "#/audit", "#/admin/bundles", "#/admin/queue"],
-    "zaoyang": ["#/registry", "#/district-use", f"#/leaderboard/{SLUG}"],
+    "zaoyang": ["#/registry", "#/district-use", f"#/leaderboard/{SLUG}", "#/leads"],
 }
 SIZES = {390: 844, 1366: 768}
 BUSY = ".MuiCircularProgress-root, [data-testid=loading], [data-testid=app-loading]"

@@ -165,6 +165,19 @@ def test_districts_pull_and_run_the_champion_with_stock_mlflow_and_the_cli(serve
                  if m["slug"] == SLUG)["listed"][0]
     assert entry["adoption"]["districts"] == ["zaoyang"] and entry["adoption"]["pulls"] == 2
 
+    # The ranked list goes into the district's review queue; a lead is listed and moved from the CLI (issue #20).
+    pushed = cli("leads", "push", str(ranked_path), "--model", f"{SLUG}/1", "--top", "10")
+    assert pushed.returncode == 0 and "10 new leads" in pushed.stdout, pushed.stdout + pushed.stderr
+    listed = cli("leads", "list", "--state", "new")
+    assert listed.returncode == 0 and "10 leads (Beijing time)" in listed.stdout, listed.stdout + listed.stderr
+    top = httpx.get(f"{served}/api/v1/leads", headers=world.headers["district"]).json()[0]
+    assert top["entity_id"] == str(ranked["id"][0]) and top["versions"] == [1]
+    moved = cli("leads", "update", top["id"], "--state", "verifying")
+    assert moved.returncode == 0 and "核查中 (verifying)" in moved.stdout and "new → verifying" in moved.stdout, \
+        moved.stdout + moved.stderr
+    skipped = cli("leads", "update", top["id"], "--state", "rectified")
+    assert skipped.returncode == 1 and "409" in skipped.stdout, skipped.stdout + skipped.stderr
+
     # 3. Once delisted, version 1 is not run for a district by number, not even from the verified copy
     #    the pull left in the cache, and it cannot be pulled again (issue #14, item 10).
     delisted = httpx.post(f"{served}/api/v1/registry/{SLUG}/versions/1/delist", headers=world.headers["admin"],

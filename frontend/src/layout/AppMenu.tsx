@@ -10,6 +10,7 @@ import MapIcon from "@mui/icons-material/Map";
 import HistoryIcon from "@mui/icons-material/History";
 import QueueIcon from "@mui/icons-material/Queue";
 import GavelIcon from "@mui/icons-material/Gavel";
+import FactCheckIcon from "@mui/icons-material/FactCheck";
 import FolderZipIcon from "@mui/icons-material/FolderZip";
 import { Menu, useTranslate } from "react-admin";
 import { canUseRegistry, useRole } from "../common/usePermissionsRole";
@@ -33,6 +34,7 @@ export function AppMenu() {
       {(role === "judge" || role === "admin") && item("/submissions", "dabiwu.menu.submissions", <ListAltIcon />, "menu-submissions")}
       {(role === "judge" || role === "admin") && item("/judging", "dabiwu.menu.judging", <GavelIcon />, "menu-judging")}
       {canUseRegistry(role) && item("/registry", "dabiwu.menu.registry", <Inventory2Icon />, "menu-registry")}
+      {role === "district" && item("/leads", "dabiwu.menu.leads", <FactCheckIcon />, "menu-leads")}
       {canUseRegistry(role) && item("/district-use", "dabiwu.menu.district_use", <DownloadForOfflineIcon />, "menu-district-use")}
       {role === "admin" && item("/users", "dabiwu.menu.users", <PeopleIcon />, "menu-users")}
       {role === "admin" && item("/teams", "dabiwu.menu.teams", <GroupsIcon />, "menu-teams")}

@@ -12,6 +12,8 @@ import { Markdown } from "../common/Markdown";
 import { useChallengeTitles, useDistrictNames } from "../common/useChallengeTitles";
 import { useRole } from "../common/usePermissionsRole";
 import { DelistButton } from "./DelistButton";
+import { FieldBoardPanel, useFieldBoard } from "../leads/FieldBoardPanel";
+import { FieldPrecisionChart } from "../leads/FieldPrecisionChart";
 import { ErrorState, Loading } from "../common/States";
 import { formatScore } from "../common/text";
 import { percent, type VersionDetail } from "./types";
@@ -28,6 +30,21 @@ function Stat({ label, value, testId, data }: { label: string; value: ReactNode;
         </Typography>
       </CardContent>
     </Card>
+  );
+}
+
+/** Field precision of this version by month of outcome, against its contest interval (#17). */
+function FieldOverTime({ slug, version }: { slug: string; version: number }) {
+  const translate = useTranslate();
+  const board = useFieldBoard(slug);
+  const entry = board.data?.versions.find((v) => v.version === version);
+  return (
+    <Box data-testid="field-over-time">
+      <Typography variant="h6">{translate("dabiwu.field_board.chart_title")}</Typography>
+      {entry ? <FieldPrecisionChart points={entry.by_month} band={entry.contest.interval} /> : board.isPending ? null : (
+        <Typography variant="body2" color="text.secondary">{translate("dabiwu.field_board.chart_empty")}</Typography>
+      )}
+    </Box>
   );
 }
 
@@ -133,6 +150,8 @@ export function ModelCardPage() {
             </TableBody>
           </Table>
         )}
+        <FieldOverTime slug={slug} version={d.version} />
+        <FieldBoardPanel slug={slug} highlight={d.version} />
         <Typography variant="h6">{translate("dabiwu.registry.pull")}</Typography>
         <CopyBlock text={`dabiwu pull ${d.registered_model}/${d.version} --out ./model\n# mlflow: ${d.pull_uri}`} testId="pull-uri" />
         <Typography variant="h6">{translate("dabiwu.registry.model_card")}</Typography>

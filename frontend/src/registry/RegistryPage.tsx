@@ -6,6 +6,7 @@ import { apiGet, errorStatus } from "../api/http";
 import { useFormatDateTime } from "../common/dates";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { localized } from "../common/text";
+import { FieldBoardPanel } from "../leads/FieldBoardPanel";
 
 import { percent, type RegistryModel, type VersionSummary as RegistryVersion } from "./types";
 
@@ -129,6 +130,12 @@ export function RegistryPage() {
             {translate("dabiwu.registry.intro")} <Link to="/district-use">{translate("dabiwu.menu.district_use")}</Link>
           </Alert>
           <Stack spacing={1}>{body}</Stack>
+          {/* Beside the contest board: each listed model's field board (lead→case conversion reported by districts). */}
+          <Stack spacing={3} sx={{ mt: 3 }} data-testid="registry-field-boards">
+            {(models.data ?? []).filter((m) => listedOf(m).length > 0).map((m) => (
+              <FieldBoardPanel key={m.slug} slug={m.slug} />
+            ))}
+          </Stack>
         </CardContent>
       </Card>
     </Box>

@@ -9,7 +9,7 @@ from dabiwu.db.models import Challenge
 # included) stays server-side unless it is added here on purpose.
 PUBLIC_SPEC_FIELDS = (
     "description_zh", "description_en", "supervision_point", "columns", "id_column", "label_column",
-    "group_column", "metric", "phases", "limits", "rubric", "ranking", "promotion", "runtime",
+    "group_column", "metric", "phases", "limits", "rubric", "ranking", "promotion", "runtime", "lead_merge_key",
 )
 
 
@@ -33,6 +33,7 @@ class ChallengeOut(BaseModel):
     id_column: str = ""
     label_column: str = ""
     group_column: str = ""
+    lead_merge_key: str = ""  # with id_column, what makes two flagged records one lead in a district's queue
     metric: dict = {}
     phases: dict = {}
     limits: dict = {}

@@ -5,6 +5,7 @@ from dabiwu.db.models.audit import AuditEvent
 from dabiwu.db.models.challenges import Challenge, DatasetVersion
 from dabiwu.db.models.judging import BoardSnapshot, Review
 from dabiwu.db.models.model_store import ModelBlob, ModelTree, ModelTreeFile
+from dabiwu.db.models.leads import Lead, LeadEvent, LeadFlag
 from dabiwu.db.models.registry import LeadOutcome, ModelPull, RegistryListing
 from dabiwu.db.models.submissions import Job, QuotaUsage, Score, Submission, WorkerHeartbeat
 
@@ -16,6 +17,9 @@ __all__ = [
     "DatasetVersion",
     "District",
     "Job",
+    "Lead",
+    "LeadEvent",
+    "LeadFlag",
     "LeadOutcome",
     "ModelBlob",
     "ModelTree",

@@ -184,8 +184,7 @@ def compute_board(session: Session, *, challenge: Challenge, split: str, max_age
 def _build_board(session: Session, *, challenge: Challenge, split: str) -> list[dict]:
     rows = _scored_rows(session, challenge=challenge)
     if split == "private":
-        limit = int((challenge.spec.get("limits") or {}).get("final_selections", 2))
-        rows = private_candidates(rows, final_selections=limit)
+        rows = private_candidates(rows, final_selections=challenge.rules.limits.final_selections)
     counts, last_at = _activity(session, challenge=challenge)
     return ranked_rows([_entry(r, split) for r in rows], counts=counts, last_at=last_at)
 
@@ -265,7 +264,6 @@ class ChallengeView:
 
     id: int
     slug: str
-    spec: dict
     finalized_at: datetime | None
     status: str = "published"  # draft and withdrawn boards are shown to admins and judges only
 
@@ -275,7 +273,7 @@ _challenge_cache: dict[tuple, tuple[ChallengeView, float]] = {}
 
 
 def remember_challenge(session: Session, *, challenge: Challenge) -> ChallengeView:
-    view = ChallengeView(id=challenge.id, slug=challenge.slug, spec=challenge.spec, finalized_at=challenge.finalized_at,
+    view = ChallengeView(id=challenge.id, slug=challenge.slug, finalized_at=challenge.finalized_at,
                          status=challenge.status or "published")
     with _cache_lock:
         _challenge_cache[(database_key(session.get_bind()), challenge.slug)] = (view, time.monotonic())

@@ -22,7 +22,7 @@ export function FinalizePanel({ challenge }: { challenge: Challenge }) {
   const translate = useTranslate();
   const refresh = useRefresh();
   const queryClient = useQueryClient();
-  const slug = challenge.slug ?? challenge.id;
+  const slug = challenge.slug;
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -1609,6 +1609,28 @@ export interface components {
             /** Title Zh */
             title_zh: string;
         };
+        /** RescoreChallengeOut */
+        RescoreChallengeOut: {
+            /** Challenge */
+            challenge: string;
+            /**
+             * Outcomes
+             * @description outcome -> how many submissions had it
+             */
+            outcomes: {
+                [key: string]: number;
+            };
+        };
+        /** RescoreOut */
+        RescoreOut: {
+            /** Id */
+            id: string;
+            /**
+             * Outcome
+             * @description rescored | rerun | requeued | skipped (see scoring/rescore.py)
+             */
+            outcome: string;
+        };
         /** ReviewIn */
         ReviewIn: {
             /**
@@ -2650,9 +2672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RescoreChallengeOut"];
                 };
             };
             /** @description Validation Error */
@@ -3376,9 +3396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["RescoreOut"];
                 };
             };
             /** @description Validation Error */

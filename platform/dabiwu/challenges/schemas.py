@@ -22,8 +22,9 @@ class ChallengeOut(BaseModel):
     train_rows: int | None
     test_rows: int | None
     readme: str
-    # The rules every signed-in user may read (all of challenge.yaml but `version`, the titles and the train seed's
-    # data sizes, which the fields above carry).  A new rule stays server-side unless it is added here on purpose.
+    # The rules every signed-in user may read: challenge.yaml but `slug`, `version` and the titles (the fields above
+    # carry them) and `data` (the sizes are the dataset's train_rows / test_rows).  A new rule stays server-side
+    # unless it is added here on purpose.
     description_zh: str
     description_en: str
     supervision_point: Bilingual

@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # `make test` and CI's two parallel passes share one build per machine.
 export DABIWU_RUNTIMES_DIR ?= $(HOME)/.cache/dabiwu/runtimes
 
-.PHONY: run test test-postgres bench venv runtime frontend screenshots clean
+.PHONY: run test test-postgres bench venv runtime frontend api-types screenshots clean
 
 # pip's output goes to a log file (its warnings about this machine's package mirrors are not the user's business);
 # the console gets one line per step, and the log's tail when a step fails.
@@ -51,6 +51,13 @@ bench: runtime
 
 frontend:
 	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+# The web UI's API types come from the server's schemas: the app's OpenAPI document (frontend/openapi.json, dumped
+# without a server) and the TypeScript generated from it (frontend/src/api/schema.d.ts).  Both are committed;
+# tests/frontend/test_api_types.py fails when they lag behind the app.  Run `make frontend` afterwards.
+api-types: venv
+	PYTHONPATH=$(CURDIR)/platform:$(CURDIR) $(PY) -m dabiwu.openapi_dump > frontend/openapi.json
+	cd frontend && { test -x node_modules/.bin/openapi-typescript || npm ci --no-audit --no-fund; } && npm run -s api-types
 
 # Full-page PNGs of every screen per role at 390 and 1366 px, zh and en, into screenshots/ (not committed).
 screenshots: venv

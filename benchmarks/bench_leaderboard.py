@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform as stdlib_platform
 import re
@@ -52,6 +53,7 @@ def _seed(database_url: str, *, submissions: int, teams: int) -> None:
 
     from dabiwu.auth.passwords import hash_password
     from dabiwu.bootstrap import seed_districts
+    from dabiwu.challenges.bundle import _read_yaml
     from dabiwu.db.migrate import upgrade
     from dabiwu.db.models import Challenge, DatasetVersion, Score, Submission, Team, User
     from dabiwu.db.session import session_scope
@@ -61,8 +63,10 @@ def _seed(database_url: str, *, submissions: int, teams: int) -> None:
     now = datetime.now(timezone.utc)
     with session_scope(database_url) as session:
         seed_districts(session)
-        spec = {"metric": {"primary": "average_precision", "k": 100, "secondary": ["roc_auc"]},
-                "limits": {"final_selections": 2}, "phases": {}}
+        # A real bundle's rules (every field is required when read), open for the whole run.
+        spec = json.loads(json.dumps(_read_yaml(REPO / "challenges" / "medical-insurance-recovery" / "challenge.yaml")))
+        spec["phases"] = {"open": "2000-01-01T00:00:00+08:00", "close": "2099-01-01T00:00:00+08:00",
+                          "merger_deadline": "2098-01-01T00:00:00+08:00"}
         challenge = Challenge(slug="bench", title_zh="基准", title_en="bench", bundle_version="1", spec=spec)
         session.add(challenge)
         session.flush()

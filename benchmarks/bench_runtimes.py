@@ -39,7 +39,7 @@ def _lightgbm_archive(tmp: Path) -> Path:
     from benchmarks.bench_upload import BUNDLE
 
     bundle = load_bundle(BUNDLE)
-    train = bundle.generate(2000, int(bundle.spec["data"]["train_seed"]))
+    train = bundle.generate(2000, bundle.rules.data.train_seed)
     doc = (Path(__file__).resolve().parents[1] / "docs" / "team.md").read_text(encoding="utf-8")
     code = re.search(r"<!-- example: lightgbm -->\n```python\n(.*?)```", doc, flags=re.S)[1]
     work = tmp / "lgbm"

@@ -129,9 +129,9 @@ def _domain_dictionary(dictionary: pd.DataFrame, frame: pd.DataFrame, slug: str)
 
 
 def measure(bundle: Bundle, *, test_seed: int, kit: ModuleType) -> dict:
-    data = bundle.spec["data"]
-    train = bundle.generate(int(data["train_rows"]), int(data["train_seed"]))
-    test = bundle.generate(int(data["test_rows"]), test_seed)
+    data = bundle.rules.data
+    train = bundle.generate(data.train_rows, data.train_seed)
+    test = bundle.generate(data.test_rows, test_seed)
     is_public = split_public_private(
         test, group_column=bundle.group_column, label_column=bundle.label_column, public_fraction=0.3, seed=test_seed
     )

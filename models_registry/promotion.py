@@ -58,7 +58,6 @@ from models_registry.model_card import build_model_card
 from models_registry.pulls import folder_sha256
 
 PROMOTION_LOCK = threading.Lock()
-DEFAULT_GATES = {"min_primary": None, "min_worst_district": None, "min_novelty": 0.02, "max_listed": 5}
 
 
 _OLD_CODES = {"submission_not_found": "NOT_FOUND", "registry_version_not_found": "NOT_FOUND"}
@@ -91,9 +90,9 @@ class Promoted:
 
 
 def gate_settings(challenge: Challenge) -> dict[str, Any]:
-    gates = {**DEFAULT_GATES, **(challenge.spec.get("promotion") or {})}
-    gates.setdefault("primary", (challenge.spec.get("metric") or {}).get("primary"))
-    return gates
+    """challenge.yaml's promotion gates (all required there) and the metric they are measured in."""
+    rules = challenge.rules
+    return {**rules.promotion.model_dump(), "primary": rules.metric.primary}
 
 
 def listed_versions(session: Session, *, challenge_id: int) -> list[RegistryListing]:
@@ -119,7 +118,7 @@ def check_gates(session: Session, *, store: ObjectStore, challenge: Challenge, s
     """The gate report of `score` against the versions listed now, on the private split."""
     dataset = session.get(DatasetVersion, score.dataset_id)
     labels = _read_parquet(store, dataset.test_labels_key)
-    id_column = challenge.spec["id_column"]
+    id_column = challenge.rules.id_column
     private = labels[~labels["is_public"].astype(bool)].reset_index(drop=True)
     ids = private[id_column].astype(str)
     candidate = _aligned_scores(store, score.predictions_key, ids)
@@ -141,7 +140,7 @@ def check_gates(session: Session, *, store: ObjectStore, challenge: Challenge, s
         listed.append({"name": listing.registered_model, "version": listing.version, "scores": scores})
     metrics = score.metrics
     k = int((metrics.get("private") or {}).get("k") or scale_k(
-        int(metrics.get("k", 100)), part=len(private), whole=len(labels)
+        int(metrics.get("k") or challenge.rules.metric.k), part=len(private), whole=len(labels)
     ))
     report = evaluate_gates(
         candidate=metrics,
@@ -401,13 +400,13 @@ def _ci(low: float | None, high: float | None) -> str:
 
 def _card(*, challenge: Challenge, submission: Submission, score: Score, checksum: str, actor: User,
           reason: str | None, override: bool, report: GateReport, flavors: list[str]) -> str:
-    spec = challenge.spec
+    rules = challenge.rules
     return build_model_card(
         challenge_slug=challenge.slug,
         title_zh=challenge.title_zh,
         title_en=challenge.title_en,
-        description_zh=str(spec.get("description_zh", "")).strip(),
-        description_en=str(spec.get("description_en", "")).strip(),
+        description_zh=rules.description_zh.strip(),
+        description_en=rules.description_en.strip(),
         team=submission.team.name,
         submission_id=submission.id,
         metrics=score.metrics,
@@ -428,7 +427,7 @@ def runtime_of(challenge: Challenge, submission: Submission) -> str:
     recorded = (submission.model_info or {}).get("runtime") if isinstance(submission.model_info, dict) else None
     if recorded:
         return str(recorded)
-    return str(challenge.spec.get("runtime") or default_runtime())
+    return challenge.rules.runtime_or(default_runtime())
 
 
 # -- champion and delisting ----------------------------------------------------------------

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -91,9 +91,38 @@ class VersionSummary(BaseModel):
     runtime: str = ""  # the scoring runtime it was scored with; `leads run` uses the same
 
 
+class ContestPrecision(BaseModel):
+    """precision@k on the private split and its 95% interval, which field precision is held against."""
+
+    precision_at_k: float | None
+    k: int | None
+    interval: list[float | None] | None  # [low, high]
+    method: Literal["bootstrap", "wilson"] | None
+
+
+class FieldTally(BaseModel):
+    """Lead outcomes districts reported for a version (outcomes.py::tally)."""
+
+    confirmed: int
+    rejected: int
+    pending: int
+    reported: int
+    field_precision: float | None
+    drift: bool | None
+
+
+class DistrictTally(FieldTally):
+    name_zh: str
+
+
+class FieldReport(FieldTally):
+    contest: ContestPrecision
+    by_district: dict[str, DistrictTally]  # district code -> its tally
+
+
 class VersionDetail(VersionSummary):
     gate_report: dict[str, Any]
-    field: dict[str, Any]
+    field: FieldReport
     pull_uri: str
 
 
@@ -103,6 +132,6 @@ class RegistryModelOut(BaseModel):
     title_en: str
     registered_model: str
     champion_version: int | None
-    max_listed: int | None
+    max_listed: int
     listed: list[VersionSummary]
     delisted: list[VersionSummary]

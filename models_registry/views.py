@@ -27,7 +27,7 @@ def registry_models(session: Session) -> list[RegistryModelOut]:
             title_en=challenge.title_en,
             registered_model=challenge.slug,
             champion_version=champion,
-            max_listed=(challenge.spec.get("promotion") or {}).get("max_listed"),
+            max_listed=challenge.rules.promotion.max_listed,
             listed=[s for s in summaries if s.listed],
             delisted=[s for s in summaries if not s.listed],
         ))

@@ -26,7 +26,7 @@ def baseline_archive(tmp_path_factory) -> Path:
     from dabiwu.challenges.bundle import load_bundle
 
     bundle = load_bundle(BUNDLE)
-    train = bundle.generate(3000, int(bundle.spec["data"]["train_seed"]))
+    train = bundle.generate(3000, bundle.rules.data.train_seed)
     baseline = _baseline_module()
     root = tmp_path_factory.mktemp("baseline")
     model_dir = baseline.save(baseline.train(train), train, root / "model")

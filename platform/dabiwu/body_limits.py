@@ -141,13 +141,13 @@ def _challenge_limit(sessionmaker, slug: str) -> int | None:
     from sqlalchemy import select
 
     from dabiwu.db.models import Challenge
-    from dabiwu.submissions.intake import limits_of
+    from dabiwu.submissions.intake import max_model_bytes
 
     with sessionmaker() as session:
         challenge = session.scalar(select(Challenge).where(Challenge.slug == slug))
         if challenge is None:
             return None  # the route answers 404
-        return int(limits_of(challenge)["max_model_mb"]) * 1024 * 1024 + MULTIPART_SLACK_BYTES
+        return max_model_bytes(challenge.rules.limits) + MULTIPART_SLACK_BYTES
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -28,10 +28,10 @@ def test_bundled_challenges_load(bundle):
     assert bundle.readme.startswith("#")
     assert json.loads(json.dumps(bundle.spec, ensure_ascii=False)) == bundle.spec  # stored as JSON as it is
     assert bundle.spec["phases"]["open"] == "2026-09-01T00:00:00+08:00"  # date-times stay strings
-    assert [c["name"] for c in bundle.columns] == list(bundle.generate(20, 1).columns)
+    assert bundle.rules.column_names == list(bundle.generate(20, 1).columns)
     assert bundle.id_column not in bundle.feature_columns and bundle.label_column not in bundle.feature_columns
     assert bundle.group_column in bundle.feature_columns
-    assert {r["key"] for r in bundle.spec["rubric"]} == {"necessity", "feasibility", "lead_accuracy", "transferability"}
+    assert {r.key for r in bundle.rules.rubric} == {"necessity", "feasibility", "lead_accuracy", "transferability"}
 
 
 @pytest.fixture

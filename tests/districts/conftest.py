@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from tests.challenge_spec import complete_spec
+
 SLUG = "lead-queue"
-SPEC = {
-    "slug": SLUG, "title_zh": "线索队列", "title_en": "Lead queue", "id_column": "case_id",
-    "group_column": "district", "label_column": "is_lead", "columns": [],
-    "supervision_point": {"zh": "醉驾撤案监督", "en": "Withdrawn drunk-driving cases"},
-    "metric": {"primary": "average_precision", "k": 50},
-}
+SPEC = complete_spec(slug=SLUG, title_zh="线索队列", title_en="Lead queue",
+                     supervision_point={"zh": "醉驾撤案监督", "en": "Withdrawn drunk-driving cases"})
+SPEC["metric"]["k"] = 50  # the bundle's columns: id case_id, group district, label is_lead
 
 
 @dataclass

@@ -35,7 +35,7 @@ def train_frame():
     from dabiwu.challenges.bundle import load_bundle
 
     bundle = load_bundle(BUNDLE)
-    return bundle.generate(1500, int(bundle.spec["data"]["train_seed"]))
+    return bundle.generate(1500, bundle.rules.data.train_seed)
 
 
 def save_doc_example(name: str, train, workdir: Path, monkeypatch) -> Path:

@@ -7,22 +7,21 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-TOY_SPEC = {
-    "slug": "toy",
-    "title_zh": "玩具赛题",
-    "title_en": "Toy challenge",
-    "id_column": "id",
-    "group_column": "district",
-    "label_column": "label",
-    "columns": [],
-    "metric": {"primary": "average_precision", "k": 10, "secondary": ["roc_auc"]},
-    "phases": {"open": "2026-01-01T00:00:00+08:00", "close": "2099-01-01T00:00:00+08:00",
-               "merger_deadline": "2098-01-01T00:00:00+08:00"},
-    "limits": {"daily_submissions": 5, "final_selections": 2, "team_size": 3},
-    "rubric": [{"key": "necessity", "zh": "建模必要性", "en": "necessity", "weight": 1},
-               {"key": "accuracy", "zh": "线索准确性", "en": "lead accuracy", "weight": 3}],
-    "ranking": {"metric_weight": 0.5, "rubric_weight": 0.5},
-}
+from tests.challenge_spec import complete_spec
+
+TOY_SPEC = complete_spec(
+    slug="toy",
+    title_zh="玩具赛题",
+    title_en="Toy challenge",
+    metric={"primary": "average_precision", "k": 10, "secondary": ["roc_auc"]},
+    phases={"open": "2026-01-01T00:00:00+08:00", "close": "2099-01-01T00:00:00+08:00",
+            "merger_deadline": "2098-01-01T00:00:00+08:00"},
+    limits={"daily_submissions": 5, "max_model_mb": 200, "time_limit_s": 300, "memory_mb": 4096, "team_size": 3,
+            "final_selections": 2},
+    rubric=[{"key": "necessity", "zh": "建模必要性", "en": "necessity", "weight": 0.25},
+            {"key": "accuracy", "zh": "线索准确性", "en": "lead accuracy", "weight": 0.75}],
+    ranking={"metric_weight": 0.5, "rubric_weight": 0.5},
+)
 
 
 @dataclass

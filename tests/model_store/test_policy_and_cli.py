@@ -46,12 +46,12 @@ def test_the_policy_keeps_finals_promoted_bests_and_anything_under_review():
 
 
 def test_expiry_waits_for_finalize_and_for_the_close_date_whichever_is_later():
-    spec = {"phases": {"close": "2027-01-10T00:00:00+08:00"}}
-    assert expiry_instant(spec, finalized_at=None, days=30) is None
-    assert expiry_instant(spec, finalized_at=T0, days=None) is None
-    assert expiry_instant(spec, finalized_at=T0, days=30) == datetime(2027, 2, 8, 16, tzinfo=timezone.utc)
+    close = datetime(2027, 1, 9, 16, tzinfo=timezone.utc)  # 2027-01-10 00:00 Beijing time
+    assert expiry_instant(close, finalized_at=None, days=30) is None
+    assert expiry_instant(close, finalized_at=T0, days=None) is None
+    assert expiry_instant(close, finalized_at=T0, days=30) == datetime(2027, 2, 8, 16, tzinfo=timezone.utc)
     late = datetime(2027, 2, 1, tzinfo=timezone.utc)
-    assert expiry_instant(spec, finalized_at=late, days=0) == late
+    assert expiry_instant(close, finalized_at=late, days=0) == late
 
 
 def test_storage_report_and_gc_commands_print_english_and_chinese_and_gc_is_a_dry_run_by_default(

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tests.challenge_spec import complete_spec
+
 SLUG = "lead-check"
 DISTRICTS = ("zaoyang", "xiangzhou", "fancheng", "yicheng")
 FEATURES = ("f0", "f1", "f2")
@@ -80,13 +82,14 @@ class World:
         features = self.frame.drop(columns=["is_lead"])
         labels_blob = self.store.put_bytes("challenges/lead-check/hidden/test_labels.parquet", _parquet(labels))
         features_blob = self.store.put_bytes("challenges/lead-check/hidden/test_features.parquet", _parquet(features))
-        spec = {
-            "slug": SLUG, "title_zh": "线索核查", "title_en": "Lead check",
-            "description_zh": "测试用赛题", "description_en": "A test challenge",
-            "columns": COLUMNS, "id_column": "case_id", "label_column": "is_lead", "group_column": "district",
-            "metric": {"primary": "average_precision", "k": K}, "promotion": dict(GATES),
-            "limits": {"time_limit_s": 120, "memory_mb": 2048},
-        }
+        spec = complete_spec(
+            slug=SLUG, title_zh="线索核查", title_en="Lead check",
+            description_zh="测试用赛题", description_en="A test challenge",
+            columns=COLUMNS, id_column="case_id", label_column="is_lead", group_column="district",
+            metric={"primary": "average_precision", "k": K}, promotion=dict(GATES),
+            limits={"daily_submissions": 5, "max_model_mb": 200, "time_limit_s": 120, "memory_mb": 2048,
+                    "team_size": 5, "final_selections": 2},
+        )
         with self._session() as session:
             challenge = Challenge(slug=SLUG, title_zh=spec["title_zh"], title_en=spec["title_en"], bundle_version="1",
                                   spec=spec)

@@ -63,7 +63,7 @@ def test_a_model_cannot_steal_labels_and_a_full_scratch_disk_stays_its_own_probl
     from dabiwu.db.session import session_scope
 
     with session_scope(settings.resolved_database_url) as session:
-        label_column = session.query(Challenge).one().spec["label_column"]
+        label_column = session.query(Challenge).one().rules.label_column
         labels_key = session.get(DatasetVersion, loaded["dataset_id"]).test_labels_key
     labels_path = settings.home_dir / "objects" / labels_key
     assert labels_path.is_file()  # on the host, right there

@@ -7,33 +7,11 @@ import { Confirm, Title, useLocaleState, useRefresh, useTranslate } from "react-
 import { apiGet, apiPost, errorText } from "../api/http";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { localized } from "../common/text";
+import type { Schemas } from "../common/types";
 
-interface Bundle {
-  folder: string;
-  slug: string;
-  version: string | null;
-  title_zh: string;
-  title_en: string;
-  loaded: boolean;
-  loaded_version: string | null;
-  up_to_date: boolean;
-  dataset_versions: number;
-  error: string | null;
-}
-
-interface LoadResult {
-  slug: string;
-  version: string;
-  created: boolean;
-  dataset_version: number;
-  train_rows: number;
-  test_rows: number;
-}
-
-interface RescoreResult {
-  challenge: string;
-  outcomes: Record<string, number>;
-}
+type Bundle = Schemas["BundleOut"];
+type LoadResult = Schemas["BundleLoadOut"];
+type RescoreResult = Schemas["RescoreChallengeOut"];
 
 type Outcome = { slug: string; kind: "load"; result: LoadResult } | { slug: string; kind: "rescore"; result: RescoreResult } | { slug: string; kind: "error"; text: string };
 

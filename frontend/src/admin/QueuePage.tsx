@@ -4,26 +4,9 @@ import { Title, useTranslate } from "react-admin";
 import { apiGet, errorStatus } from "../api/http";
 import { parseApiDate, useFormatDateTime } from "../common/dates";
 import { EmptyState, ErrorState, Loading } from "../common/States";
+import type { Schemas } from "../common/types";
 
-interface Worker {
-  worker_id: string;
-  heartbeat_at: string | null;
-  // api.md names it job_id; the server answers current_job_id. Either is shown.
-  job_id?: string | null;
-  current_job_id?: string | null;
-  kind?: string;
-  jobs_done?: number;
-  alive?: boolean;
-}
-
-interface QueueState {
-  queued: number;
-  running: number;
-  stuck: number;
-  done?: number;
-  failed?: number;
-  workers: Worker[];
-}
+type QueueState = Schemas["QueueOut"];
 
 function Stat({ label, value, testId, color }: { label: string; value: number; testId: string; color?: string }) {
   return (
@@ -123,7 +106,7 @@ export function QueuePage() {
                     </TableCell>
                     <TableCell>{format(w.heartbeat_at, true)}</TableCell>
                     <TableCell>{age === null ? "—" : translate("dabiwu.admin.seconds_ago", { seconds: age })}</TableCell>
-                    <TableCell sx={{ fontFamily: "monospace" }}>{w.current_job_id ?? w.job_id ?? "—"}</TableCell>
+                    <TableCell sx={{ fontFamily: "monospace" }}>{w.current_job_id ?? "—"}</TableCell>
                     <TableCell align="right">{w.jobs_done ?? "—"}</TableCell>
                   </TableRow>
                 );

@@ -1,11 +1,8 @@
 import { API_BASE, authHeaders, detailMessage } from "./http";
 import { i18nProvider } from "../i18n/i18nProvider";
+import type { Schemas } from "../common/types";
 
-export interface UploadAccepted {
-  id: string;
-  status: string;
-  submissions_left_today?: number;
-}
+export type UploadAccepted = Schemas["SubmissionAccepted"];
 
 export class UploadError extends Error {
   constructor(message: string, readonly status: number) {

@@ -52,9 +52,9 @@ function ChallengeDetail() {
   const role = useRole();
   if (!challenge) return <Loading />;
   const record = challenge as unknown as Record<string, unknown>;
-  const slug = challenge.slug ?? challenge.id;
-  const limits = challenge.limits ?? {};
-  const secondary = challenge.metric?.secondary;
+  const slug = challenge.slug;
+  const limits = challenge.limits;
+  const secondary = challenge.metric.secondary;
 
   return (
     <Box sx={{ p: 2 }} data-testid="challenge-detail" data-slug={slug}>
@@ -130,9 +130,9 @@ function ChallengeDetail() {
             <Section title={translate("dabiwu.challenge.schedule")}>
               <KeyValues
                 rows={[
-                  [translate("dabiwu.challenge.open"), format(challenge.phases?.open)],
-                  [translate("dabiwu.challenge.close"), format(challenge.phases?.close)],
-                  [translate("dabiwu.challenge.merger_deadline"), format(challenge.phases?.merger_deadline)],
+                  [translate("dabiwu.challenge.open"), format(challenge.phases.open)],
+                  [translate("dabiwu.challenge.close"), format(challenge.phases.close)],
+                  [translate("dabiwu.challenge.merger_deadline"), format(challenge.phases.merger_deadline)],
                 ]}
               />
               <Typography variant="caption" color="text.secondary">
@@ -161,7 +161,7 @@ function ChallengeDetail() {
                 )}
               />
             </Section>
-            {!!challenge.rubric?.length && (
+            {!!challenge.rubric.length && (
               <Section title={translate("dabiwu.challenge.rubric")}>
                 <KeyValues
                   rows={challenge.rubric.map((item) => [

@@ -34,8 +34,8 @@ export function PhaseCountdown({ challenge }: { challenge: Challenge }) {
     );
   }
 
-  const open = parseApiDate(challenge.phases?.open);
-  const close = parseApiDate(challenge.phases?.close);
+  const open = parseApiDate(challenge.phases.open);
+  const close = parseApiDate(challenge.phases.close);
   let target: Date | null = null;
   let labelKey = "";
   if (open && now < open.getTime()) {
@@ -49,7 +49,7 @@ export function PhaseCountdown({ challenge }: { challenge: Challenge }) {
   if (!target) {
     return (
       <Typography data-testid="phase-countdown" data-remaining="0" variant="body1" color="text.secondary">
-        {translate("dabiwu.challenge.closed_at", { date: format(challenge.phases?.close) })}
+        {translate("dabiwu.challenge.closed_at", { date: format(challenge.phases.close) })}
       </Typography>
     );
   }

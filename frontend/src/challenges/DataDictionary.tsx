@@ -6,12 +6,13 @@ import type { Challenge } from "../common/types";
 export function DataDictionary({ challenge }: { challenge: Challenge }) {
   const translate = useTranslate();
   const [locale] = useLocaleState();
-  const columns = challenge.columns ?? [];
+  const columns = challenge.columns;
   if (!columns.length) {
     return <Typography color="text.secondary">{translate("dabiwu.challenge.no_columns")}</Typography>;
   }
-  const roleOf = (name: string, role?: string | null) => {
-    if (role) return role;
+  // A feature column (the default role) carries no chip: only the id, label and district columns are marked.
+  const roleOf = (name: string, role: string) => {
+    if (role !== "feature") return role;
     if (name === challenge.id_column) return "id";
     if (name === challenge.label_column) return "label";
     if (name === challenge.group_column) return "group";

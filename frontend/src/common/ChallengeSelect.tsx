@@ -7,8 +7,8 @@ import type { Challenge } from "./types";
 export function useChallengeFromRoute(slug: string | undefined) {
   const { data, isPending, error } = useGetList<Challenge>("challenges", { pagination: { page: 1, perPage: 100 } });
   const challenges = data ?? [];
-  const current = challenges.find((c) => (c.slug ?? c.id) === slug) ?? (slug ? undefined : challenges[0]);
-  return { challenges, current, currentSlug: current ? (current.slug ?? current.id) : "", isPending, error };
+  const current = challenges.find((c) => c.slug === slug) ?? (slug ? undefined : challenges[0]);
+  return { challenges, current, currentSlug: current ? current.slug : "", isPending, error };
 }
 
 export function ChallengeSelect({
@@ -36,7 +36,7 @@ export function ChallengeSelect({
       sx={{ minWidth: 320 }}
     >
       {challenges.map((c) => (
-        <MenuItem key={c.id} value={c.slug ?? c.id}>
+        <MenuItem key={c.id} value={c.slug}>
           {localized(c as unknown as Record<string, unknown>, "title", locale)}
         </MenuItem>
       ))}

@@ -6,14 +6,14 @@ import type { Challenge } from "./types";
 export function useChallengeTitles(): (slug: string | null | undefined) => string {
   const [locale] = useLocaleState();
   const { data } = useGetList<Challenge>("challenges", { pagination: { page: 1, perPage: 100 } });
-  const titles = new Map((data ?? []).map((c) => [String(c.slug ?? c.id), localized(c as unknown as Record<string, unknown>, "title", locale)]));
+  const titles = new Map((data ?? []).map((c) => [c.slug, localized(c as unknown as Record<string, unknown>, "title", locale)]));
   return (slug) => (slug ? titles.get(slug) || slug : "—");
 }
 
 /** One challenge from the cached list (undefined until loaded). */
 export function useChallengeBySlug(slug: string | null | undefined): Challenge | undefined {
   const { data } = useGetList<Challenge>("challenges", { pagination: { page: 1, perPage: 100 } });
-  return (data ?? []).find((c) => String(c.slug ?? c.id) === slug);
+  return (data ?? []).find((c) => c.slug === slug);
 }
 
 /** District names by code in the user's language (zaoyang -> 枣阳市), the code until loaded. */

@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useRefresh, useTranslate } from "react-admin";
 import { apiGet, apiPost, errorText } from "../api/http";
-import type { Challenge } from "../common/types";
+import type { Challenge, Schemas } from "../common/types";
 import { FinalRanking } from "./FinalRanking";
 
 interface Me {
@@ -12,17 +12,14 @@ interface Me {
   is_head_judge?: boolean;
 }
 
-interface Finalized {
-  finalized_at: string;
-  content_hash: string;
-}
+type Finalized = Pick<Schemas["FinalizeOut"], "finalized_at" | "content_hash">;
 
 /** Finalize (after a confirmation) freezes the boards and the final ranking; then the ranking is shown frozen. */
 export function FinalizePanel({ challenge }: { challenge: Challenge }) {
   const translate = useTranslate();
   const refresh = useRefresh();
   const queryClient = useQueryClient();
-  const slug = challenge.slug ?? challenge.id;
+  const slug = challenge.slug;
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

@@ -27,7 +27,7 @@ export function ReviewPanel({ challenge }: { challenge: Challenge }) {
   const [locale] = useLocaleState();
   const format = useFormatDateTime();
   const queryClient = useQueryClient();
-  const slug = challenge.slug ?? challenge.id;
+  const slug = challenge.slug;
   const rubric: RubricItem[] = challenge.rubric ?? [];
   const finalists = useFinalists(slug);
   const reviews = useQuery({

@@ -3,20 +3,11 @@ import { useQuery } from "@tanstack/react-query";
 import { useTranslate } from "react-admin";
 import { apiGet } from "../api/http";
 import { localizedField } from "../api/messages";
+import type { Schemas } from "../common/types";
 import { useRole } from "../common/usePermissionsRole";
 
-export interface ScoringProblem {
-  code: string;
-  detail: string;
-  detail_zh: string;
-}
-
-export interface ScoringReadiness {
-  can_score: boolean;
-  sandbox: string | null;
-  live_workers: number;
-  problems: ScoringProblem[];
-}
+export type ScoringProblem = Schemas["ProblemOut"];
+export type ScoringReadiness = Schemas["ScoringOut"];
 
 /** What stops scoring now (the server's readiness answer), each problem in the user's language. */
 export function ScoringProblems({ scoring }: { scoring: ScoringReadiness }) {

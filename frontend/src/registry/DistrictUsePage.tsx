@@ -66,8 +66,8 @@ export function DistrictUsePage() {
     retry: false,
   });
   const championed = new Set((registry.data ?? []).filter((m) => m.champion_version != null).map((m) => m.slug));
-  const first = challenges.find((c) => championed.has(c.slug ?? c.id)) ?? challenges[0];
-  const slug = chosen || (first ? (first.slug ?? first.id) : "");
+  const first = challenges.find((c) => championed.has(c.slug)) ?? challenges[0];
+  const slug = chosen || (first ? first.slug : "");
   const origin = window.location.origin;
   const tokenText = token ?? translate("dabiwu.district.token_placeholder");
 
@@ -103,8 +103,8 @@ export function DistrictUsePage() {
                 sx={{ maxWidth: 480 }}
               >
                 {challenges.map((c) => (
-                  <MenuItem key={c.id} value={c.slug ?? c.id}>
-                    {localized(c as unknown as Record<string, unknown>, "title", locale)} ({c.slug ?? c.id})
+                  <MenuItem key={c.id} value={c.slug}>
+                    {localized(c as unknown as Record<string, unknown>, "title", locale)} ({c.slug})
                   </MenuItem>
                 ))}
               </TextField>

@@ -5,13 +5,9 @@ import { useState } from "react";
 import { useLocaleState, useTranslate } from "react-admin";
 import { apiFetch, errorText } from "../api/http";
 import { CopyBlock } from "../common/CopyBlock";
+import type { Schemas } from "../common/types";
 
-interface OutcomesResult {
-  received: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-}
+type OutcomesResult = Schemas["OutcomesResult"];
 
 /** The registry answers refused rows in both languages: {detail, detail_zh, column}. */
 function refusal(err: unknown, locale: string): { text: string; column?: string } {

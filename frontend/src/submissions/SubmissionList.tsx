@@ -14,7 +14,7 @@ import { Link } from "react-router-dom";
 import { DateTimeField } from "../common/DateTimeField";
 import { EmptyState } from "../common/States";
 import { formatScore, localized, nameOf } from "../common/text";
-import { challengeSlug, type Submission } from "../common/types";
+import type { Submission } from "../common/types";
 import { useChallengeTitles } from "../common/useChallengeTitles";
 import { useRole } from "../common/usePermissionsRole";
 import { LiveStatusField } from "./LiveStatusField";
@@ -74,7 +74,7 @@ export function SubmissionList() {
           sortable={false}
           render={(r: Submission) => <code title={r.id}>{String(r.id).slice(0, 8)}</code>}
         />
-        <FunctionField label="dabiwu.submission.challenge" sortable={false} render={(r: Submission) => <span data-testid="submission-row-challenge" title={challengeSlug(r.challenge)}>{title(challengeSlug(r.challenge))}</span>} />
+        <FunctionField label="dabiwu.submission.challenge" sortable={false} render={(r: Submission) => <span data-testid="submission-row-challenge" title={r.challenge}>{title(r.challenge)}</span>} />
         {role !== "team" && (
           <FunctionField label="dabiwu.submission.team" sortable={false} render={(r: Submission) => nameOf(r.team)} />
         )}

@@ -8,7 +8,7 @@ import { useFormatDateTime } from "../common/dates";
 import { Loading } from "../common/States";
 import { StatusChip } from "../common/StatusChip";
 import { formatBytes, formatScore, nameOf } from "../common/text";
-import { challengeSlug, type Submission } from "../common/types";
+import type { Submission } from "../common/types";
 import { useRole } from "../common/usePermissionsRole";
 import { FinalToggle } from "./FinalToggle";
 import { MetricsPanel } from "./MetricsPanel";
@@ -40,11 +40,11 @@ function SubmissionDetail() {
   const format = useFormatDateTime();
   const role = useRole();
   const live = useLiveSubmission(submission?.id, submission?.status, () => void refetch());
-  const challengeOf = useChallengeBySlug(submission ? challengeSlug(submission.challenge) : undefined);
+  const challengeOf = useChallengeBySlug(submission ? submission.challenge : undefined);
   if (!submission) return <Loading />;
 
   const status = live.status ?? submission.status;
-  const slug = challengeSlug(submission.challenge);
+  const slug = submission.challenge;
   const challenge = challengeOf;
   const error = localizedField(live.error ? live : submission, "error");
   const queuePosition = live.queue_position ?? submission.queue_position;

@@ -66,7 +66,7 @@ function AcceptedStatus({ accepted }: { accepted: UploadAccepted }) {
 
 function UploadForm({ challenge }: { challenge: Challenge }) {
   const translate = useTranslate();
-  const slug = challenge.slug ?? challenge.id;
+  const slug = challenge.slug;
   const [file, setFile] = useState<File | null>(null);
   const [description, setDescription] = useState("");
   const [dragging, setDragging] = useState(false);
@@ -76,7 +76,7 @@ function UploadForm({ challenge }: { challenge: Challenge }) {
   const [quotaVersion, setQuotaVersion] = useState(0);
   const [busy, setBusy] = useState(false);
   const inputRef = useRef<HTMLInputElement>(null);
-  const maxMb = challenge.limits?.max_model_mb;
+  const maxMb = challenge.limits.max_model_mb;
 
   useEffect(() => {
     setFile(null);
@@ -222,7 +222,7 @@ export function UploadPage() {
   const { data, isPending, error } = useGetList<Challenge>("challenges", { pagination: { page: 1, perPage: 100 } });
   const challenges = data ?? [];
   const current =
-    challenges.find((c) => (c.slug ?? c.id) === slug) ?? (slug ? undefined : (challenges.find((c) => c.phase === "open") ?? challenges[0]));
+    challenges.find((c) => c.slug === slug) ?? (slug ? undefined : (challenges.find((c) => c.phase === "open") ?? challenges[0]));
 
   return (
     <Box sx={{ mt: 2 }} data-testid="upload-page">
@@ -244,13 +244,13 @@ export function UploadPage() {
                 select
                 size="small"
                 label={translate("dabiwu.upload.choose_challenge")}
-                value={current ? (current.slug ?? current.id) : ""}
+                value={current ? current.slug : ""}
                 onChange={(e) => navigate(`/submit/${e.target.value}`)}
                 slotProps={{ htmlInput: { "data-testid": "upload-challenge-select" } }}
                 sx={{ maxWidth: 480 }}
               >
                 {challenges.map((c) => (
-                  <MenuItem key={c.id} value={c.slug ?? c.id}>
+                  <MenuItem key={c.id} value={c.slug}>
                     {localized(c as unknown as Record<string, unknown>, "title", locale)}
                   </MenuItem>
                 ))}

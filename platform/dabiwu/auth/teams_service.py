@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from dabiwu.audit.service import record
-from dabiwu.challenges.phases import current_phase, parse_instant
+from dabiwu.challenges.phases import current_phase
 from dabiwu.db.models import Challenge, Submission, Team, User
 from dabiwu.errors import DabiwuError
 
@@ -31,14 +31,18 @@ class UnknownJoinCode(DabiwuError):
                          "没有团队使用这个邀请码：请向队长索取当前的邀请码。")
 
 
+# With no upcoming or open challenge no challenge.yaml says how big a team may be: this install-wide size applies.
+TEAM_SIZE_WITHOUT_CHALLENGES = 5
+
+
 def team_size_limit(session: Session) -> int:
     """Teams span the contest, so the strictest team_size of the open challenges applies."""
     limits = [
-        int((c.spec.get("limits") or {}).get("team_size", 5))
+        c.rules.limits.team_size
         for c in session.scalars(select(Challenge))
-        if current_phase(c.spec, finalized_at=c.finalized_at) in ("upcoming", "open")
+        if current_phase(c.rules.phases, finalized_at=c.finalized_at) in ("upcoming", "open")
     ]
-    return min(limits) if limits else 5
+    return min(limits) if limits else TEAM_SIZE_WITHOUT_CHALLENGES
 
 
 def create_team(session: Session, *, user: User, name: str) -> Team:
@@ -139,14 +143,12 @@ def _check_merge_rule(session: Session, *, challenge: Challenge, team_ids: list[
     ) or 0
     if count == 0:
         return
-    phases = challenge.spec.get("phases") or {}
-    deadline = phases.get("merger_deadline")
-    if deadline and now >= parse_instant(deadline):
+    phases = challenge.rules.phases
+    if now >= phases.merger_deadline_at:
         raise TeamError(409, "merger_deadline_passed", f"The merger deadline of '{challenge.slug}' has passed.",
                         f"赛题「{challenge.slug}」的合并截止时间已过。")
-    opened = parse_instant(phases["open"]) if phases.get("open") else now
-    days = max(1, (now - opened).days + 1)
-    allowed = int((challenge.spec.get("limits") or {}).get("daily_submissions", 5)) * days
+    days = max(1, (now - phases.open_at).days + 1)
+    allowed = challenge.rules.limits.daily_submissions * days
     if count > allowed:
         raise TeamError(
             409, "too_many_submissions_to_merge",
@@ -159,7 +161,7 @@ def _check_merge_rule(session: Session, *, challenge: Challenge, team_ids: list[
 
 def _check_finals(session: Session, *, challenge: Challenge, team_ids: list[int]) -> None:
     """The merged team may not hold more final marks than one team may (submissions/finals.py)."""
-    allowed = int((challenge.spec.get("limits") or {}).get("final_selections", 2))
+    allowed = challenge.rules.limits.final_selections
     marked = session.scalar(select(func.count()).select_from(Submission).where(
         Submission.challenge_id == challenge.id, Submission.team_id.in_(team_ids), Submission.is_final.is_(True))) or 0
     if marked > allowed:

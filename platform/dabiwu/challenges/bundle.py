@@ -16,7 +16,6 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import jsonschema
 import pandas as pd
 import yaml
 
+from dabiwu.challenges.rules import ChallengeRules, RulesInvalid, parse_rules
 from dabiwu.challenges.validation import Problem, check_frame
 from dabiwu.errors import DabiwuError
 
@@ -67,37 +67,39 @@ def _zh_fallback(sentence: str) -> str:
 @dataclass(frozen=True)
 class Bundle:
     path: Path
+    # challenge.yaml as written: what is stored (Challenge.spec).  Code reads `rules`, its typed twin.
     spec: dict[str, Any]
-    slug: str
-    version: str
+    rules: ChallengeRules
     readme: str
     generate: Callable[[int, int], pd.DataFrame] = field(repr=False)
 
     @property
+    def slug(self) -> str:
+        return self.rules.slug
+
+    @property
+    def version(self) -> str:
+        return self.rules.version
+
+    @property
     def id_column(self) -> str:
-        return self.spec["id_column"]
+        return self.rules.id_column
 
     @property
     def group_column(self) -> str:
-        return self.spec["group_column"]
+        return self.rules.group_column
 
     @property
     def label_column(self) -> str:
-        return self.spec["label_column"]
-
-    @property
-    def columns(self) -> list[dict[str, Any]]:
-        return self.spec["columns"]
+        return self.rules.label_column
 
     @property
     def feature_columns(self) -> list[str]:
         """What a model is given: every column but the id and the label (the district included)."""
-        return [c["name"] for c in self.columns if c["name"] not in (self.id_column, self.label_column)]
+        return self.rules.feature_columns
 
     def data_dictionary(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [{"name": c["name"], "type": c["type"], "role": c.get("role", "feature"), "zh": c["zh"], "en": c["en"]} for c in self.columns]
-        )
+        return pd.DataFrame([{"name": c.name, "type": c.type, "role": c.role, "zh": c.zh, "en": c.en} for c in self.rules.columns])
 
 
 # --- YAML ------------------------------------------------------------------------------------
@@ -208,47 +210,49 @@ def _check_schema(spec: Any, file: Path) -> None:
         raise BundleError([_schema_problem(e, file) for e in errors])
 
 
-def _check_consistency(spec: dict, file: Path) -> None:
+def _check_consistency(rules: ChallengeRules, file: Path) -> None:
+    """What the schema cannot say: the key columns exist with their roles, the dates are in order, weights add up."""
     problems = []
-    names = [c["name"] for c in spec["columns"]]
+    columns = rules.columns
+    names = rules.column_names
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.append(f"{file}: field 'columns': the column '{name}' is listed twice. List each column once.")
     for key, role in (("id_column", "id"), ("group_column", "group"), ("label_column", "label")):
-        value = spec[key]
+        value = getattr(rules, key)
         if value not in names:
             problems.append(f"{file}: field '{key}': '{value}' is not in 'columns'. Add it to 'columns' or name one of: {', '.join(names)}.")
             continue
         index = names.index(value)
-        if spec["columns"][index].get("role") != role:
+        if columns[index].role != role:
             problems.append(f"{file}: field 'columns[{index}].role': the {key} '{value}' must have role: {role}. Add role: {role} to it.")
-        others = [n for n, c in zip(names, spec["columns"]) if c.get("role") == role and n != value]
+        others = [c.name for c in columns if c.role == role and c.name != value]
         if others:
             problems.append(f"{file}: field 'columns': {', '.join(others)} also have role: {role}, but only '{value}' ({key}) may. Remove the role from them.")
-    for index, column in enumerate(spec["columns"]):
-        if not column.get("nullable"):
+    for index, column in enumerate(columns):
+        if not column.nullable:
             continue
-        if column["name"] in (spec["id_column"], spec["group_column"], spec["label_column"]):
-            problems.append(f"{file}: field 'columns[{index}].nullable': the {column.get('role', 'key')} column '{column['name']}' "
+        if column.name in rules.key_columns:
+            role = column.role if column.role != "feature" else "key"
+            problems.append(f"{file}: field 'columns[{index}].nullable': the {role} column '{column.name}' "
                             "may never have missing values. Remove nullable: true.")
-        elif column["type"] in ("int", "bool"):
-            problems.append(f"{file}: field 'columns[{index}].nullable': an {column['type']} column cannot hold missing values "
-                            f"(pandas turns it into float or object). Declare '{column['name']}' type: float, or fill the gaps and remove nullable: true.")
-    label_index = names.index(spec["label_column"]) if spec["label_column"] in names else None
-    if label_index is not None and spec["columns"][label_index]["type"] not in ("int", "bool"):
+        elif column.type in ("int", "bool"):
+            problems.append(f"{file}: field 'columns[{index}].nullable': an {column.type} column cannot hold missing values "
+                            f"(pandas turns it into float or object). Declare '{column.name}' type: float, or fill the gaps and remove nullable: true.")
+    label_index = names.index(rules.label_column) if rules.label_column in names else None
+    if label_index is not None and columns[label_index].type not in ("int", "bool"):
         problems.append(f"{file}: field 'columns[{label_index}].type': the label must be int (0/1). Set type: int.")
-    moments = {k: datetime.fromisoformat(v.replace("Z", "+00:00")) for k, v in spec["phases"].items()}
-    if not moments["open"] < moments["close"]:
+    phases = rules.phases
+    if not phases.open_at < phases.close_at:
         problems.append(f"{file}: field 'phases.close': the contest closes before it opens. Make 'close' later than 'open'.")
-    elif not moments["open"] <= moments["merger_deadline"] <= moments["close"]:
+    elif not phases.open_at <= phases.merger_deadline_at <= phases.close_at:
         problems.append(f"{file}: field 'phases.merger_deadline': it is outside the contest. Put it between 'open' and 'close'.")
-    weights = spec["ranking"]["metric_weight"] + spec["ranking"]["rubric_weight"]
+    weights = rules.ranking.metric_weight + rules.ranking.rubric_weight
     if abs(weights - 1) > 1e-6:
         problems.append(f"{file}: field 'ranking': metric_weight + rubric_weight is {weights:g}. Make them add up to 1.")
-    rubric = spec["rubric"]
-    total = sum(item["weight"] for item in rubric)
+    total = sum(item.weight for item in rules.rubric)
     if abs(total - 1) > 1e-6:
         problems.append(f"{file}: field 'rubric': the weights add up to {total:g}. Make them add up to 1.")
-    keys = [item["key"] for item in rubric]
+    keys = [item.key for item in rules.rubric]
     for key in sorted({k for k in keys if keys.count(k) > 1}):
         problems.append(f"{file}: field 'rubric': the key '{key}' is listed twice. Give each criterion its own key.")
     if problems:
@@ -298,13 +302,13 @@ def call_generate(generate: Callable, n_rows: int, seed: int, *, file: Path) -> 
             f"{file}：generate({n_rows}, {seed}) 抛出了 {detail}。请用这两个参数手动调用它，查看报错并修正。")]
 
 
-def _check_generated(generate: Callable, spec: dict, file: Path, yaml_file: Path) -> None:
+def _check_generated(generate: Callable, rules: ChallengeRules, file: Path, yaml_file: Path) -> None:
     """A quick probe on a few rows (the full sets are checked by `dataset.prepare_data` before loading)."""
     frame, problems = call_generate(generate, PROBE_ROWS, PROBE_SEED, file=file)
     if frame is None:
         raise BundleError(problems)
     call = f"generate({PROBE_ROWS}, {PROBE_SEED})"
-    problems = check_frame(frame, spec=spec, n_rows=PROBE_ROWS, call=call, yaml_file=str(yaml_file), generate_file=str(file))
+    problems = check_frame(frame, rules=rules, n_rows=PROBE_ROWS, call=call, yaml_file=str(yaml_file), generate_file=str(file))
     if problems:
         raise BundleError(problems)
     again, problems = call_generate(generate, PROBE_ROWS, PROBE_SEED, file=file)
@@ -332,14 +336,18 @@ def load_bundle(path: str | Path) -> Bundle:
     yaml_file = root / "challenge.yaml"
     spec = _read_yaml(yaml_file)
     _check_schema(spec, yaml_file)
-    _check_consistency(spec, yaml_file)
+    rules = read_rules(spec, yaml_file)
+    _check_consistency(rules, yaml_file)
     generate = _load_generate(root / "generate.py")
-    _check_generated(generate, spec, root / "generate.py", yaml_file)
-    return Bundle(
-        path=root,
-        spec=spec,
-        slug=spec["slug"],
-        version=spec["version"],
-        readme=(root / "README.md").read_text(encoding="utf-8"),
-        generate=generate,
-    )
+    _check_generated(generate, rules, root / "generate.py", yaml_file)
+    return Bundle(path=root, spec=spec, rules=rules, readme=(root / "README.md").read_text(encoding="utf-8"),
+                  generate=generate)
+
+
+def read_rules(spec: dict, file: Path) -> ChallengeRules:
+    """The schema-checked spec, typed.  The schema and the model agree, so this only fails if they drift apart;
+    then the loader still answers a BundleError naming the field, as for any other problem."""
+    try:
+        return parse_rules(spec, source=str(file))
+    except RulesInvalid as exc:
+        raise BundleError(exc.problems, exc.problems_zh) from exc

@@ -58,30 +58,30 @@ def _to_arrow(frame: pd.DataFrame, *, call: str, file: str) -> tuple[pa.Table | 
 
 def prepare_data(bundle: Bundle, *, hidden_seed: int) -> PreparedData:
     """Generate train (public seed) and test (secret seed) at full size, check them whole, shuffle and split test."""
-    spec, data = bundle.spec, bundle.spec["data"]
+    rules, data = bundle.rules, bundle.rules.data
     gen_file, yaml_file = str(bundle.path / "generate.py"), str(bundle.path / "challenge.yaml")
-    label_col = spec["label_column"]
-    sizes = {"train": (int(data["train_rows"]), int(data["train_seed"])), "test": (int(data["test_rows"]), int(hidden_seed))}
+    label_col = rules.label_column
+    sizes = {"train": (data.train_rows, data.train_seed), "test": (data.test_rows, int(hidden_seed))}
     frames, calls, problems = {}, {}, []
     for name, (n_rows, seed) in sizes.items():
         calls[name] = f"generate({n_rows}, {seed})"
         frame, failed = call_generate(bundle.generate, n_rows, seed, file=gen_file)
         problems += failed
         if frame is not None:
-            found = check_frame(frame, spec=spec, n_rows=n_rows, call=calls[name], yaml_file=yaml_file, generate_file=gen_file)
+            found = check_frame(frame, rules=rules, n_rows=n_rows, call=calls[name], yaml_file=yaml_file, generate_file=gen_file)
             problems += found
             frames[name] = None if found else frame
     if problems or len(frames) < 2:
         raise BundleError(problems)
     train, generated_test = frames["train"], frames["test"]
-    problems += check_ids(train, generated_test, spec=spec, train_call=calls["train"], test_call=calls["test"],
+    problems += check_ids(train, generated_test, rules=rules, train_call=calls["train"], test_call=calls["test"],
                           generate_file=gen_file)
     warnings = _order_warnings(generated_test, label_col=label_col, call=calls["test"], file=gen_file)
     test = shuffle_rows(generated_test, seed=hidden_seed)
-    is_public = split_public_private(test, group_column=spec["group_column"], label_column=label_col,
+    is_public = split_public_private(test, group_column=rules.group_column, label_column=label_col,
                                      public_fraction=PUBLIC_FRACTION, seed=hidden_seed)
     problems += check_positives(train_labels=train[label_col].to_numpy(), test_labels=test[label_col].to_numpy(),
-                                is_public=is_public, yaml_file=yaml_file, primary=spec["metric"]["primary"])
+                                is_public=is_public, yaml_file=yaml_file, primary=rules.metric.primary)
     train_table, failed = _to_arrow(train, call=calls["train"], file=gen_file)
     problems += failed
     test_table, failed = _to_arrow(test, call=calls["test"], file=gen_file)
@@ -112,8 +112,7 @@ def _order_warnings(test: pd.DataFrame, *, label_col: str, call: str, file: str)
 
 def summarise(bundle: Bundle, prepared: PreparedData) -> dict:
     """Rows and leads per set, split and district: what an organiser checks before publishing."""
-    spec = bundle.spec
-    label_col, group_col = spec["label_column"], spec["group_column"]
+    label_col, group_col = bundle.label_column, bundle.group_column
     train, test, public = prepared.train, prepared.test, prepared.is_public
 
     def counts(frame: pd.DataFrame) -> dict:
@@ -131,7 +130,7 @@ def summarise(bundle: Bundle, prepared: PreparedData) -> dict:
     return {
         "slug": bundle.slug,
         "version": bundle.version,
-        "columns": len(spec["columns"]),
+        "columns": len(bundle.rules.columns),
         "train": counts(train),
         "test": counts(test),
         "public": counts(test[public]),

@@ -45,7 +45,7 @@ def baseline_headroom(bundle: Bundle, prepared: PreparedData) -> dict | None:
     from dabiwu.scoring.metrics import compute_metrics
 
     path = bundle.path / "baseline.py"
-    spec = bundle.spec
+    rules = bundle.rules
     try:
         module_spec = importlib.util.spec_from_file_location(f"dabiwu_dryrun_baseline_{bundle.slug.replace('-', '_')}", path)
         module = importlib.util.module_from_spec(module_spec)
@@ -54,21 +54,21 @@ def baseline_headroom(bundle: Bundle, prepared: PreparedData) -> dict | None:
         model = module.train(prepared.train)
         test = prepared.test
         features = module.features_of(test) if hasattr(module, "features_of") else test.drop(
-            columns=[spec["id_column"], spec["label_column"]])
+            columns=[rules.id_column, rules.label_column])
         scores = np.asarray(model.predict_proba(features))[:, 1]
     except Exception as exc:  # noqa: BLE001 - the organiser's code; say what failed, never a traceback
         return {"error": f"{path}: the baseline could not be measured ({type(exc).__name__}: {str(exc)[:200].rstrip('.')}). "
                          "It needs train(frame) returning a model with predict_proba."}
-    metric = spec["metric"]
-    metrics = compute_metrics(y_true=test[spec["label_column"]].to_numpy(), scores=scores,
-                              groups=test[spec["group_column"]].astype(str).to_numpy(), is_public=prepared.is_public,
-                              k=int(metric["k"]), primary=metric["primary"], n_bootstrap=0)
+    primary = rules.metric.primary
+    metrics = compute_metrics(y_true=test[rules.label_column].to_numpy(), scores=scores,
+                              groups=test[rules.group_column].astype(str).to_numpy(), is_public=prepared.is_public,
+                              k=rules.metric.k, primary=primary, n_bootstrap=0)
     private = metrics["private"]
-    y_private = test[spec["label_column"]].to_numpy()[~prepared.is_public]
-    gate = float(spec["promotion"]["min_primary"])
-    score = private[metric["primary"]]
+    y_private = test[rules.label_column].to_numpy()[~prepared.is_public]
+    gate = float(rules.promotion.min_primary)
+    score = private[primary]
     return {
-        "metric": metric["primary"],
+        "metric": primary,
         "private": None if score is None else round(float(score), 4),
         "public": None if metrics["public_score"] is None else round(float(metrics["public_score"]), 4),
         "base_rate": round(float((y_private == 1).mean()), 4),

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from dabiwu.challenges.rules import PhasesRule
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -18,14 +22,14 @@ def parse_instant(value: str | datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
-def current_phase(spec: dict, *, finalized_at: datetime | None, now: datetime | None = None) -> str:
+def current_phase(phases: "PhasesRule", *, finalized_at: datetime | None, now: datetime | None = None) -> str:
+    """upcoming | open | closed | finalized, for a challenge's `rules.phases`."""
     if finalized_at is not None:
         return "finalized"
     now = now or datetime.now(timezone.utc)
-    phases = spec.get("phases") or {}
-    if "open" in phases and now < parse_instant(phases["open"]):
+    if now < phases.open_at:
         return "upcoming"
-    if "close" in phases and now >= parse_instant(phases["close"]):
+    if now >= phases.close_at:
         return "closed"
     return "open"
 

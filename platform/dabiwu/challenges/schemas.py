@@ -1,68 +1,80 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from dabiwu.challenges.phases import current_phase
+from dabiwu.challenges.rules import (Bilingual, ColumnRule, LimitsRule, MetricRule, PhasesRule, PromotionRule,
+                                     RankingRule, RubricItem)
 from dabiwu.db.models import Challenge
-
-# Fields of challenge.yaml that are shown to every signed-in user.  Anything else (future keys
-# included) stays server-side unless it is added here on purpose.
-PUBLIC_SPEC_FIELDS = (
-    "description_zh", "description_en", "supervision_point", "columns", "id_column", "label_column",
-    "group_column", "metric", "phases", "limits", "rubric", "ranking", "promotion", "runtime", "lead_merge_key",
-)
-
 
 class ChallengeOut(BaseModel):
     id: str
     slug: str
     title_zh: str
     title_en: str
-    phase: str
+    phase: Literal["upcoming", "open", "closed", "finalized"]
     # draft (admins and judges only) | published | withdrawn (hidden from teams; submissions kept)
-    status: str = "published"
+    status: Literal["draft", "published", "withdrawn"] = "published"
     bundle_version: str
     dataset_version: int | None
     train_rows: int | None
     test_rows: int | None
     readme: str
-    description_zh: str = ""
-    description_en: str = ""
-    supervision_point: dict = {}
-    columns: list[dict] = []
-    id_column: str = ""
-    label_column: str = ""
-    group_column: str = ""
-    lead_merge_key: str = ""  # with id_column, what makes two flagged records one lead in a district's queue
-    metric: dict = {}
-    phases: dict = {}
-    limits: dict = {}
-    rubric: list[dict] = []
-    ranking: dict = {}
-    promotion: dict = {}
-    runtime: str = ""  # the scoring runtime its models run in (runtimes/NAME/requirements.lock)
+    # The rules every signed-in user may read: challenge.yaml but `slug`, `version` and the titles (the fields above
+    # carry them) and `data` (the sizes are the dataset's train_rows / test_rows).  A new rule stays server-side
+    # unless it is added here on purpose.
+    description_zh: str
+    description_en: str
+    supervision_point: Bilingual
+    columns: list[ColumnRule]
+    id_column: str
+    label_column: str
+    group_column: str
+    metric: MetricRule
+    phases: PhasesRule
+    limits: LimitsRule
+    rubric: list[RubricItem]
+    ranking: RankingRule
+    promotion: PromotionRule
+    runtime: str  # the scoring runtime its models run in (runtimes/NAME/requirements.lock)
+    # Optional: with id_column, what makes two flagged records one lead in a district's queue.
+    lead_merge_key: str | None = None
 
     @classmethod
     def of(cls, challenge: Challenge) -> "ChallengeOut":
-        dataset = challenge.current_dataset
-        public = {k: challenge.spec[k] for k in PUBLIC_SPEC_FIELDS if k in challenge.spec}
-        if not public.get("runtime"):  # loaded before challenges named one: scored with the default
-            from dabiwu.settings import get_settings
+        from dabiwu.settings import get_settings
 
-            public["runtime"] = get_settings().default_runtime
+        dataset, rules = challenge.current_dataset, challenge.rules
         return cls(
             id=challenge.slug,
             slug=challenge.slug,
             title_zh=challenge.title_zh,
             title_en=challenge.title_en,
-            phase=current_phase(challenge.spec, finalized_at=challenge.finalized_at),
+            phase=current_phase(rules.phases, finalized_at=challenge.finalized_at),
             status=challenge.status or "published",
             bundle_version=challenge.bundle_version,
             dataset_version=dataset.id if dataset else None,
             train_rows=dataset.train_rows if dataset else None,
             test_rows=dataset.test_rows if dataset else None,
             readme=challenge.readme,
-            **public,
+            description_zh=rules.description_zh,
+            description_en=rules.description_en,
+            supervision_point=rules.supervision_point,
+            columns=list(rules.columns),
+            id_column=rules.id_column,
+            label_column=rules.label_column,
+            group_column=rules.group_column,
+            metric=rules.metric,
+            phases=rules.phases,
+            limits=rules.limits,
+            rubric=list(rules.rubric),
+            ranking=rules.ranking,
+            promotion=rules.promotion,
+            # loaded before challenges named one: scored with the default
+            runtime=rules.runtime_or(get_settings().default_runtime),
+            lead_merge_key=rules.lead_merge_key,
         )
 
 

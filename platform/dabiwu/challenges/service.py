@@ -44,15 +44,15 @@ def _json_safe(spec: dict) -> dict:
     return json.loads(json.dumps(spec, default=default, ensure_ascii=False))
 
 
-def _runtime_of(spec: dict, *, existing: dict | None, path: Path) -> str:
+def _runtime_of(named: str | None, *, existing: Challenge | None, path: Path) -> str:
     """The scoring runtime the challenge names (default: the install's), which must exist and never changes."""
     from dabiwu.challenges.bundle import BundleError
     from dabiwu.runtimes import RuntimeError_, get_runtime
     from dabiwu.settings import get_settings
 
     settings = get_settings()
-    kept = (existing or {}).get("runtime")
-    name = spec.get("runtime") or kept or settings.default_runtime
+    kept = existing.rules.runtime if existing is not None else None
+    name = named or kept or settings.default_runtime
     if kept and name != kept:
         raise BundleError(f"{path}: challenge.yaml names runtime {name!r}, but this challenge is scored with {kept!r}, "
                           "and a runtime never changes under a challenge. Keep runtime: " + kept + ", or publish the "
@@ -81,7 +81,7 @@ def load_challenge(
     bundle = load_bundle(path)
     spec = _json_safe(bundle.spec)
     challenge = get_challenge(session, slug=bundle.slug)
-    spec["runtime"] = _runtime_of(spec, existing=challenge.spec if challenge is not None else None, path=path)
+    spec["runtime"] = _runtime_of(bundle.rules.runtime, existing=challenge, path=path)  # stored resolved
     if challenge is not None:
         existing = session.scalar(
             select(DatasetVersion).where(
@@ -99,8 +99,8 @@ def load_challenge(
                               status="draft" if draft else "published")
         session.add(challenge)
     challenge.spec = spec
-    challenge.title_zh = spec["title_zh"]
-    challenge.title_en = spec["title_en"]
+    challenge.title_zh = bundle.rules.title_zh
+    challenge.title_en = bundle.rules.title_en
     challenge.bundle_version = bundle.version
     challenge.readme = bundle.readme
     session.flush()
@@ -126,8 +126,7 @@ def _store_dataset(
 ) -> DatasetVersion:
     from dabiwu.challenges.starting_kit import build_starting_kit
 
-    spec = bundle.spec
-    id_col, group_col, label_col = spec["id_column"], spec["group_column"], spec["label_column"]
+    id_col, group_col, label_col = bundle.rules.key_columns
     train, test = prepared.train, prepared.test  # test: already shuffled with the secret seed
     features = pa.Table.from_pandas(test.drop(columns=[label_col]), preserve_index=False)
     labels = pd.DataFrame(
@@ -148,7 +147,7 @@ def _store_dataset(
         pq.write_table(features, features_path)
         labels.to_parquet(labels_path, index=False)
         kit_path = build_starting_kit(bundle=bundle, train_path=train_path, out_path=tmpdir / "starting-kit.zip",
-                                      runtime=challenge.spec.get("runtime"))  # the runtime resolved at load
+                                      runtime=challenge.rules.runtime)  # the runtime resolved at load
 
         train_blob = store.put_file(f"{prefix}/public/train.parquet", train_path)
         csv_blob = store.put_file(f"{prefix}/public/train.csv", csv_path)
@@ -207,18 +206,18 @@ def bundle_roots(settings=None) -> list[Path]:
 
 def _bundle_header(path: Path) -> dict:
     """Slug, version and titles from challenge.yaml, schema-checked but without running generate.py."""
-    from dabiwu.challenges.bundle import BundleError, _check_schema, _read_yaml
+    from dabiwu.challenges.bundle import BundleError, _check_schema, _read_yaml, read_rules
 
     header = {"folder": path.name, "slug": path.name, "version": None, "title_zh": "", "title_en": "", "error": None}
     try:
         spec = _read_yaml(path / "challenge.yaml")
         _check_schema(spec, path / "challenge.yaml")
+        rules = read_rules(spec, path / "challenge.yaml")
     except BundleError as exc:
         # The server's own absolute path is no business of the browser's: name the folder only.
         header["error"] = str(exc.relative_to(path.parent))
         return header
-    header.update(slug=spec["slug"], version=str(spec["version"]), title_zh=spec.get("title_zh", ""),
-                  title_en=spec.get("title_en", ""))
+    header.update(slug=rules.slug, version=rules.version, title_zh=rules.title_zh, title_en=rules.title_en)
     return header
 
 

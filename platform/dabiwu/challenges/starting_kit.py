@@ -161,11 +161,11 @@ if __name__ == "__main__":
 
 
 def _readme(bundle: Bundle, train_name: str, runtime: str = "") -> str:
-    spec = bundle.spec
-    metric, limits = spec["metric"], spec["limits"]
+    rules = bundle.rules
+    metric, limits = rules.metric, rules.limits
     slug, id_col, label_col, group_col = bundle.slug, bundle.id_column, bundle.label_column, bundle.group_column
-    primary, k = metric["primary"], metric["k"]
-    rows = spec["data"]["train_rows"]
+    primary, k = metric.primary, metric.k
+    rows = rules.data.train_rows
     snippet = f"""```python
 import mlflow.sklearn
 import pandas as pd
@@ -199,7 +199,7 @@ mlflow.sklearn.save_model(
     signature=signature, input_example=X.head(5),
 )
 ```"""
-    return f"""# {spec["title_zh"]} · {spec["title_en"]} — 入门工具包 / starting kit
+    return f"""# {rules.title_zh} · {rules.title_en} — 入门工具包 / starting kit
 
 挑战 / challenge: `{slug}` (version {bundle.version})
 
@@ -245,10 +245,10 @@ dabiwu status 提交编号
 ```
 
 ### 评分与限制
-- 主指标 `{primary}`（k = {k}，即每 {spec["data"]["test_rows"]} 行可核查的线索数），并按区县分别计算；
+- 主指标 `{primary}`（k = {k}，即每 {rules.data.test_rows} 行可核查的线索数），并按区县分别计算；
 - 隐藏测试集按（区县，标签）分层，30% 用于公开榜，70% 用于最终私有榜；
-- 每天最多提交 {limits["daily_submissions"]} 次；模型不超过 {limits["max_model_mb"]} MB；预测限时 {limits["time_limit_s"]} 秒、内存 {limits["memory_mb"]} MB，
-  运行环境无网络；每队最多 {limits["team_size"]} 人，最终可选 {limits["final_selections"]} 个提交参加私有榜。
+- 每天最多提交 {limits.daily_submissions} 次；模型不超过 {limits.max_model_mb} MB；预测限时 {limits.time_limit_s} 秒、内存 {limits.memory_mb} MB，
+  运行环境无网络；每队最多 {limits.team_size} 人，最终可选 {limits.final_selections} 个提交参加私有榜。
 
 ## English
 
@@ -294,10 +294,10 @@ dabiwu status SUBMISSION_ID
 ```
 
 ### Scoring and limits
-- primary metric `{primary}` (k = {k}: the leads prosecutors can verify per {spec["data"]["test_rows"]} rows), also per district;
+- primary metric `{primary}` (k = {k}: the leads prosecutors can verify per {rules.data.test_rows} rows), also per district;
 - the hidden test set is split by (district, label): 30% for the public leaderboard, 70% for the final private one;
-- at most {limits["daily_submissions"]} submissions a day; models up to {limits["max_model_mb"]} MB; prediction within {limits["time_limit_s"]} s and
-  {limits["memory_mb"]} MB, with no network; teams of up to {limits["team_size"]}, who pick {limits["final_selections"]} submissions for the private leaderboard.
+- at most {limits.daily_submissions} submissions a day; models up to {limits.max_model_mb} MB; prediction within {limits.time_limit_s} s and
+  {limits.memory_mb} MB, with no network; teams of up to {limits.team_size}, who pick {limits.final_selections} submissions for the private leaderboard.
 
 ### Scoring runtime 评分运行环境
 Models of this challenge run in the scoring runtime **{runtime}**: Python 3.11 with exactly the packages in

@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# Types whose values may be missing when the dictionary does not say (`nullable:` in challenge.yaml).
-NULLABLE_BY_DEFAULT = {"float": True, "date": True, "string": True, "category": True, "int": False, "bool": False}
+if TYPE_CHECKING:
+    from dabiwu.challenges.rules import ChallengeRules, ColumnRule
+
 # An id order that predicts the label this much better than chance (ROC AUC distance from 0.5), and at
 # this many standard errors, is a leak; a random id order lands within a few standard errors of 0.5.
 ID_ORDER_AUC_MARGIN, ID_ORDER_Z = 0.05, 6.0
@@ -32,13 +33,6 @@ ID_ORDER_AUC_MARGIN, ID_ORDER_Z = 0.05, 6.0
 class Problem:
     en: str
     zh: str
-
-
-def nullable(column: dict, spec: dict) -> bool:
-    """Whether the dictionary allows missing values in this column (never for id, group and label)."""
-    if column["name"] in (spec["id_column"], spec["group_column"], spec["label_column"]):
-        return False
-    return bool(column.get("nullable", NULLABLE_BY_DEFAULT[column["type"]]))
 
 
 def _short(value: Any) -> str:
@@ -69,7 +63,7 @@ class _Rows:
 # --- one set -----------------------------------------------------------------------------------
 
 
-def check_frame(frame: Any, *, spec: dict, n_rows: int, call: str, yaml_file: str, generate_file: str) -> list[Problem]:
+def check_frame(frame: Any, *, rules: ChallengeRules, n_rows: int, call: str, yaml_file: str, generate_file: str) -> list[Problem]:
     """Shape, columns, types, nulls and labels of one generated set (`call` names it, e.g. generate(20000, 1))."""
     if not isinstance(frame, pd.DataFrame):
         kind = type(frame).__name__
@@ -79,26 +73,26 @@ def check_frame(frame: Any, *, spec: dict, n_rows: int, call: str, yaml_file: st
     if len(frame) != n_rows:
         problems.append(Problem(f"{generate_file}: {call} returned {len(frame)} rows. Return exactly n_rows rows.",
                                 f"{generate_file}：{call} 返回了 {len(frame)} 行。请恰好返回 n_rows 行。"))
-    problems += _check_columns(frame, spec=spec, yaml_file=yaml_file, generate_file=generate_file)
-    rows = _Rows(frame, call=call, id_column=spec["id_column"])
-    for index, column in enumerate(spec["columns"]):
-        name = column["name"]
+    problems += _check_columns(frame, rules=rules, yaml_file=yaml_file, generate_file=generate_file)
+    rows = _Rows(frame, call=call, id_column=rules.id_column)
+    for index, column in enumerate(rules.columns):
+        name = column.name
         if name not in frame.columns or frame.columns.tolist().count(name) != 1:
             continue
         try:
-            problems += _check_column(frame[name], column=column, index=index, spec=spec, rows=rows, yaml_file=yaml_file)
+            problems += _check_column(frame[name], column=column, index=index, rules=rules, rows=rows, yaml_file=yaml_file)
         except Exception as exc:  # noqa: BLE001 - data this odd is a problem to report, not a crash
             detail = f"{type(exc).__name__}: {str(exc)[:200]}"
             problems.append(Problem(
                 f"{yaml_file}: field 'columns[{index}]': the values of '{name}' cannot be checked ({detail}). Make "
-                f"generate.py produce {_WANTED[column['type']][0]}.",
+                f"generate.py produce {_WANTED[column.type][0]}.",
                 f"{yaml_file}：字段 'columns[{index}]'：无法检查 '{name}' 的取值（{detail}）。请让 generate.py 生成"
-                f"{_WANTED[column['type']][1]}。"))
+                f"{_WANTED[column.type][1]}。"))
     return problems
 
 
-def _check_columns(frame: pd.DataFrame, *, spec: dict, yaml_file: str, generate_file: str) -> list[Problem]:
-    listed = [c["name"] for c in spec["columns"]]
+def _check_columns(frame: pd.DataFrame, *, rules: ChallengeRules, yaml_file: str, generate_file: str) -> list[Problem]:
+    listed = rules.column_names
     made = [str(c) for c in frame.columns]
     problems = []
     doubled = sorted({c for c in made if made.count(c) > 1})
@@ -159,16 +153,17 @@ def _dtype_ok(series: pd.Series, kind: str) -> bool:
     return api.is_string_dtype(series) or api.is_object_dtype(series)
 
 
-def _check_column(series: pd.Series, *, column: dict, index: int, spec: dict, rows: _Rows, yaml_file: str) -> list[Problem]:
-    name, kind = column["name"], column["type"]
+def _check_column(series: pd.Series, *, column: ColumnRule, index: int, rules: ChallengeRules, rows: _Rows,
+                  yaml_file: str) -> list[Problem]:
+    name, kind = column.name, column.type
     field, field_zh = f"{yaml_file}: field 'columns[{index}]'", f"{yaml_file}：字段 'columns[{index}]'"
     typed, typed_zh = f"{yaml_file}: field 'columns[{index}].type'", f"{yaml_file}：字段 'columns[{index}].type'"
     problems = []
     missing = series.isna().to_numpy()
     n_missing = int(missing.sum())
-    if n_missing and not nullable(column, spec):
+    if n_missing and not rules.nullable(column):
         where, where_zh = rows.first(missing)
-        if name in (spec["id_column"], spec["group_column"], spec["label_column"]):
+        if name in rules.key_columns:
             fix, fix_zh = "Every row needs one.", "每一行都必须有值。"
         elif kind in ("int", "bool"):
             fix = (f"Fill them in generate.py, or declare '{name}' type: float with nullable: true "
@@ -209,7 +204,7 @@ def _check_column(series: pd.Series, *, column: dict, index: int, spec: dict, ro
             f"Make generate.py produce {_WANTED[kind][0]}, or change the declared type.",
             f"{typed_zh}：'{name}' 声明为 {kind}，但 generate.py 生成的是 {series.dtype}{because_zh}。"
             f"请让 generate.py 生成{_WANTED[kind][1]}，或修改声明的类型。"))
-    if name == spec["label_column"] and not problems:
+    if name == rules.label_column and not problems:
         problems += _check_label(series, rows=rows, field=field, field_zh=field_zh)
     return problems
 
@@ -234,10 +229,10 @@ def _check_label(series: pd.Series, *, rows: _Rows, field: str, field_zh: str) -
 # --- train and test together -------------------------------------------------------------------
 
 
-def check_ids(train: pd.DataFrame, test: pd.DataFrame, *, spec: dict, train_call: str, test_call: str,
+def check_ids(train: pd.DataFrame, test: pd.DataFrame, *, rules: ChallengeRules, train_call: str, test_call: str,
               generate_file: str) -> list[Problem]:
     """Ids unique across train and test, drawn at random (not numbered in order), their order blind to the label."""
-    id_col, label_col = spec["id_column"], spec["label_column"]
+    id_col, label_col = rules.id_column, rules.label_column
     problems: list[Problem] = []
     train_ids, test_ids = train[id_col].reset_index(drop=True), test[id_col].reset_index(drop=True)
     both = pd.concat([train_ids, test_ids], ignore_index=True)

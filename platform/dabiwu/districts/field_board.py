@@ -101,7 +101,7 @@ def field_board(session: Session, *, challenge: Challenge) -> dict[str, Any]:
                             for code, c in sorted(districts[listing_id].items())},
             "by_month": timelines.get(listing_id, []),
         })
-    return {"slug": challenge.slug, "supervision_point": (challenge.spec or {}).get("supervision_point") or {},
+    return {"slug": challenge.slug, "supervision_point": challenge.rules.supervision_point.model_dump(),
             "prior_mean": prior_mean, "prior_leads": PRIOR_LEADS, "level": LEVEL,
             "method": "beta-binomial, empirical-Bayes prior; pending leads excluded", "versions": board}
 

@@ -80,7 +80,7 @@ def push_leads(session: Session, *, user: User, challenge: Challenge, version: i
         raise DabiwuError(f"{challenge.slug} has no registry version {version}: GET /api/v1/registry/models lists them.",
                           f"{challenge.slug} 没有第 {version} 版：GET /api/v1/registry/models 列出所有版本。",
                           code="registry_version_not_found", status=404)
-    key_column = (challenge.spec or {}).get("lead_merge_key")
+    key_column = challenge.rules.lead_merge_key
     best: dict[str, LeadRowIn] = {}
     for row in rows:  # the same entity twice in one list: its best row stands for it
         key = merge_key(row, key_column=key_column)

@@ -88,10 +88,9 @@ def prewarm_sandbox(settings: Settings) -> bool:
         return False
     from dabiwu.runtimes import built_runtime
     from dabiwu.sandbox import prewarm
-    from dabiwu.scoring.service import limits_for
 
     try:
-        kind = prewarm(limits_for({}, settings), settings=settings, runtime=built_runtime(None, settings))
+        kind = prewarm(settings=settings, runtime=built_runtime(None, settings))
     except Exception:
         log.exception("could not pre-start a sandbox; jobs will start their own")
         return False

@@ -8,15 +8,21 @@ gets a rubric part of 0 and is flagged `unreviewed`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 
-def rubric_score(scores: dict, rubric: list[dict]) -> float:
-    total_weight = sum(float(item.get("weight", 1)) for item in rubric) or 1.0
-    return sum(float(scores.get(item["key"], 0)) * float(item.get("weight", 1)) for item in rubric) / total_weight
+from dabiwu.challenges.rules import RankingRule, RubricItem
 
 
-def blend(private_board: list[dict], reviews_by_team: dict[int, list[dict]], *, rubric: list[dict], ranking: dict) -> list[dict]:
-    metric_weight = float(ranking.get("metric_weight", 0.7))
-    rubric_weight = float(ranking.get("rubric_weight", 0.3))
+def rubric_score(scores: dict, rubric: Sequence[RubricItem]) -> float:
+    """The weight-averaged rubric score (0..10); a criterion a judge left out counts 0."""
+    total_weight = sum(float(item.weight) for item in rubric) or 1.0
+    return sum(float(scores.get(item.key, 0)) * float(item.weight) for item in rubric) / total_weight
+
+
+def blend(private_board: list[dict], reviews_by_team: dict[int, list[dict]], *, rubric: Sequence[RubricItem],
+          ranking: RankingRule) -> list[dict]:
+    metric_weight = float(ranking.metric_weight)
+    rubric_weight = float(ranking.rubric_weight)
     best = max((row["score"] for row in private_board), default=0.0) or 1.0
     rows = []
     for row in private_board:

@@ -7,7 +7,7 @@ from dabiwu.challenges.router import challenge_or_404
 from dabiwu.db.models import Review, Submission, User
 from dabiwu.deps import CurrentUser, FinalizerUser, JudgeUser, SessionDep
 from dabiwu.errors import DabiwuError
-from dabiwu.judging.schemas import DisqualifyIn, FinalizeOut, ReviewIn, ReviewOut
+from dabiwu.judging.schemas import DisqualifyIn, FinalizeOut, FinalRow, ReviewIn, ReviewOut
 from dabiwu.judging.service import disqualify, final_ranking, finalize, save_review
 from dabiwu.submissions.service import private_visible, submission_not_found
 
@@ -34,7 +34,7 @@ def list_reviews(slug: str, _: JudgeUser, session: SessionDep) -> list[ReviewOut
                       updated_at=r.updated_at) for r, name in rows]
 
 
-@router.get("/challenges/{slug}/final-ranking")
+@router.get("/challenges/{slug}/final-ranking", response_model=list[FinalRow])
 def read_final_ranking(slug: str, user: CurrentUser, session: SessionDep) -> list[dict]:
     challenge = challenge_or_404(session, slug)
     if not private_visible(user, challenge):

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from dabiwu.leaderboards.schemas import BoardRow
+
 
 class ReviewIn(BaseModel):
     team_id: int
@@ -24,10 +26,26 @@ class DisqualifyIn(BaseModel):
     reason: str = Field(min_length=3, max_length=2000)
 
 
+class FinalRow(BaseModel):
+    """One finalist in the final ranking: the private metric blended with the judges' rubric (judging/blend.py)."""
+
+    rank: int
+    team: str
+    team_id: int
+    submission_id: str
+    private_score: float
+    private_rank: int
+    metric_part: float
+    rubric_part: float
+    final_score: float
+    reviews: int
+    unreviewed: bool
+
+
 class FinalizeOut(BaseModel):
     challenge: str
     finalized_at: datetime
     content_hash: str
-    rows: list[dict]
-    final_ranking: list[dict]
-    hashes: dict[str, str]
+    rows: list[BoardRow]  # the frozen private leaderboard
+    final_ranking: list[FinalRow]
+    hashes: dict[str, str] = Field(description="split (public, private, final) -> content hash of its snapshot")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dabiwu.audit.service import record
+from dabiwu.challenges.rules import RubricItem
 from dabiwu.db.base import utcnow
 from dabiwu.db.models import BoardSnapshot, Challenge, Review, Submission, User
 from dabiwu.errors import DabiwuError
@@ -24,10 +25,11 @@ class JudgingError(DabiwuError):
         super().__init__(detail, detail_zh, code=code, status=status, extra=extra or None)
 
 
-def _names(rubric: dict, keys: list[str]) -> tuple[str, str]:
+def _names(rubric: dict[str, RubricItem], keys: list[str]) -> tuple[str, str]:
     """Rubric criteria as people read them: (English titles, Chinese titles), not their raw keys."""
     def one(key: str, lang: str) -> str:
-        title = (rubric.get(key) or {}).get(lang)
+        item = rubric.get(key)
+        title = getattr(item, lang) if item is not None else None
         return f"{title} ({key})" if lang == "en" and title else f"{title}（{key}）" if title else key
     return ", ".join(one(k, "en") for k in keys), "、".join(one(k, "zh") for k in keys)
 
@@ -39,7 +41,7 @@ def save_review(
         raise JudgingError(403, "conflict_of_interest",
                            "Conflict of interest: you belong to this team, so you cannot review it.",
                            "利益冲突：您属于该队伍，不能为其评分。")
-    rubric = {item["key"]: item for item in challenge.spec.get("rubric") or []}
+    rubric = challenge.rules.rubric_keys()
     unknown = sorted(set(scores) - set(rubric))
     if unknown:
         raise JudgingError(422, "unknown_criteria", f"Unknown rubric criteria {', '.join(unknown)}; use: "
@@ -88,7 +90,7 @@ def final_ranking(session: Session, *, challenge: Challenge) -> list[dict]:
         return snapshot.rows
     private = compute_board(session, challenge=challenge, split="private")
     return blend(private, reviews_by_team(session, challenge=challenge),
-                 rubric=challenge.spec.get("rubric") or [], ranking=challenge.spec.get("ranking") or {})
+                 rubric=challenge.rules.rubric, ranking=challenge.rules.ranking)
 
 
 def disqualify(session: Session, *, submission: Submission, judge: User, reason: str) -> None:

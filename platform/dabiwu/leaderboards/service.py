@@ -15,6 +15,7 @@ from fastapi.encoders import jsonable_encoder
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from dabiwu.challenges.rules import ChallengeRules
 from dabiwu.db.models import BoardSnapshot, Challenge, Score, Submission, Team
 from dabiwu.leaderboards.ranking import Entry, ranked_rows, sort_key
 
@@ -184,8 +185,7 @@ def compute_board(session: Session, *, challenge: Challenge, split: str, max_age
 def _build_board(session: Session, *, challenge: Challenge, split: str) -> list[dict]:
     rows = _scored_rows(session, challenge=challenge)
     if split == "private":
-        limit = int((challenge.spec.get("limits") or {}).get("final_selections", 2))
-        rows = private_candidates(rows, final_selections=limit)
+        rows = private_candidates(rows, final_selections=challenge.rules.limits.final_selections)
     counts, last_at = _activity(session, challenge=challenge)
     return ranked_rows([_entry(r, split) for r in rows], counts=counts, last_at=last_at)
 
@@ -265,7 +265,7 @@ class ChallengeView:
 
     id: int
     slug: str
-    spec: dict
+    rules: ChallengeRules  # frozen: safe to keep between requests
     finalized_at: datetime | None
     status: str = "published"  # draft and withdrawn boards are shown to admins and judges only
 
@@ -275,7 +275,7 @@ _challenge_cache: dict[tuple, tuple[ChallengeView, float]] = {}
 
 
 def remember_challenge(session: Session, *, challenge: Challenge) -> ChallengeView:
-    view = ChallengeView(id=challenge.id, slug=challenge.slug, spec=challenge.spec, finalized_at=challenge.finalized_at,
+    view = ChallengeView(id=challenge.id, slug=challenge.slug, rules=challenge.rules, finalized_at=challenge.finalized_at,
                          status=challenge.status or "published")
     with _cache_lock:
         _challenge_cache[(database_key(session.get_bind()), challenge.slug)] = (view, time.monotonic())

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dabiwu.challenges.phases import parse_instant
 from dabiwu.db.models import Challenge, Job, RegistryListing, Score, Submission
 from dabiwu.db.models.submissions import TERMINAL_STATUSES
 from dabiwu.settings import Settings
@@ -60,22 +59,14 @@ class Plan:
 
 
 def expire_after_days(challenge: Challenge, settings: Settings) -> int | None:
-    retention = challenge.spec.get("retention") or {}
-    if "expire_after_days" in retention:
-        value = retention["expire_after_days"]
-        return None if value is None else int(value)
-    return settings.retention_days_after_close
+    return challenge.rules.retention.days_or(settings.retention_days_after_close)
 
 
-def expiry_instant(spec: dict, *, finalized_at: datetime | None, days: int | None) -> datetime | None:
+def expiry_instant(close_at: datetime, *, finalized_at: datetime | None, days: int | None) -> datetime | None:
     """When the challenge's non-kept model files expire; None while it is not finalized, or with days None."""
     if days is None or finalized_at is None:
         return None
-    closed = finalized_at
-    close = (spec.get("phases") or {}).get("close")
-    if close:
-        closed = max(closed, parse_instant(close))
-    return closed + timedelta(days=days)
+    return max(finalized_at, close_at) + timedelta(days=days)
 
 
 def decide(candidates: list[Candidate], *, challenge_id: int, slug: str, days: int | None,
@@ -130,6 +121,6 @@ def candidates_of(session: Session, *, challenge_id: int) -> list[Candidate]:
 def plan_for(session: Session, *, challenge: Challenge, settings: Settings, now: datetime | None = None) -> Plan:
     now = now or datetime.now(timezone.utc)
     days = expire_after_days(challenge, settings)
-    expires_at = expiry_instant(challenge.spec, finalized_at=challenge.finalized_at, days=days)
+    expires_at = expiry_instant(challenge.rules.phases.close_at, finalized_at=challenge.finalized_at, days=days)
     return decide(candidates_of(session, challenge_id=challenge.id), challenge_id=challenge.id, slug=challenge.slug,
                   days=days, expires_at=expires_at, finalized=challenge.finalized_at is not None, now=now)

@@ -12,7 +12,7 @@ from dabiwu.audit.service import record
 from dabiwu.db.models import DatasetVersion, Job, Score, Submission, User
 from dabiwu.scoring.curves import pr_curve_points
 from dabiwu.scoring.metrics import compute_metrics
-from dabiwu.scoring.service import SCORER_VERSION, board_columns
+from dabiwu.scoring.service import SCORER_VERSION, board_columns, board_secondary
 from dabiwu.storage import ObjectStore
 
 
@@ -47,13 +47,12 @@ def rescore_submission(session: Session, *, store: ObjectStore, submission: Subm
     dataset = session.get(DatasetVersion, latest.dataset_id)
     predictions = pq.read_table(io.BytesIO(store.read_bytes(latest.predictions_key))).to_pandas()
     labels = pq.read_table(io.BytesIO(store.read_bytes(dataset.test_labels_key))).to_pandas()
-    spec = submission.challenge.spec
-    metric = spec.get("metric") or {}
-    primary = metric.get("primary", "average_precision")
+    metric = submission.challenge.rules.metric
+    primary = metric.primary
     y, s = labels["label"].to_numpy(), predictions["score"].to_numpy()
     public = labels["is_public"].to_numpy()
     metrics = compute_metrics(y_true=y, scores=s, groups=labels["group"].to_numpy(), is_public=public,
-                              k=int(metric.get("k", 100)), primary=primary)
+                              k=metric.k, primary=primary)
     metrics["public"]["pr_curve"] = pr_curve_points(y[public], s[public])
     metrics["private"]["pr_curve"] = pr_curve_points(y[~public], s[~public])
     metrics.update(scorer_version=SCORER_VERSION, dataset_sha256=latest.dataset_sha256, model_sha256=latest.model_sha256)
@@ -62,7 +61,7 @@ def rescore_submission(session: Session, *, store: ObjectStore, submission: Subm
         .execution_options(synchronize_session=False)
     )
     session.add(Score(
-        **board_columns(metrics, primary=primary, secondary=(metric.get("secondary") or ["roc_auc"])[0]),
+        **board_columns(metrics, primary=primary, secondary=board_secondary(metric)),
         submission_id=submission.id, version=latest.version + 1, is_latest=True, scorer_version=SCORER_VERSION,
         dataset_id=latest.dataset_id, dataset_sha256=latest.dataset_sha256, model_sha256=latest.model_sha256,
         sandbox_kind=latest.sandbox_kind, runtime_s=latest.runtime_s, peak_mem_mb=latest.peak_mem_mb,

@@ -12,14 +12,15 @@ from dabiwu.challenges.router import challenge_or_404
 from dabiwu.db.models import Submission
 from dabiwu.deps import AdminUser, SessionDep
 from dabiwu.scoring.rescore import rescore_submission
+from dabiwu.scoring.schemas import RescoreChallengeOut, RescoreOut
 from dabiwu.submissions.service import submission_not_found
 
 router = APIRouter(tags=["scoring"])
 
 
-@router.post("/submissions/{submission_id}/rescore")
+@router.post("/submissions/{submission_id}/rescore", response_model=RescoreOut)
 def rescore_one(submission_id: str, request: Request, admin: AdminUser, session: SessionDep,
-                dataset: Literal["same", "current"] = "same") -> dict:
+                dataset: Literal["same", "current"] = "same") -> RescoreOut:
     """dataset=same: recompute from stored predictions; dataset=current: run the model again on the
     challenge's current dataset version (after a fixed bundle was reloaded)."""
     submission = session.get(Submission, submission_id)
@@ -28,12 +29,12 @@ def rescore_one(submission_id: str, request: Request, admin: AdminUser, session:
     outcome = rescore_submission(session, store=request.app.state.store, submission=submission, actor=admin,
                                  to_current_dataset=dataset == "current")
     session.commit()
-    return {"id": submission_id, "outcome": outcome}
+    return RescoreOut(id=submission_id, outcome=outcome)
 
 
-@router.post("/challenges/{slug}/rescore")
+@router.post("/challenges/{slug}/rescore", response_model=RescoreChallengeOut)
 def rescore_challenge(slug: str, request: Request, admin: AdminUser, session: SessionDep,
-                      dataset: Literal["same", "current"] = "same") -> dict:
+                      dataset: Literal["same", "current"] = "same") -> RescoreChallengeOut:
     """Every submission of the challenge; see POST /submissions/{id}/rescore for `dataset`."""
     challenge = challenge_or_404(session, slug)
     outcomes: Counter[str] = Counter()
@@ -43,4 +44,4 @@ def rescore_challenge(slug: str, request: Request, admin: AdminUser, session: Se
         outcomes[rescore_submission(session, store=request.app.state.store, submission=submission, actor=admin,
                                     to_current_dataset=dataset == "current")] += 1
         session.commit()
-    return {"challenge": slug, "outcomes": dict(outcomes)}
+    return RescoreChallengeOut(challenge=slug, outcomes=dict(outcomes))

@@ -20,6 +20,7 @@ from dabiwu.scoring.failures import ModelFailure, needs_smoke_run, report
 from dabiwu.scoring.metrics import compute_metrics
 from dabiwu.scoring.output import BadOutput, read_scores
 from dabiwu.scoring.outcome import record_model_failure, record_score
+from dabiwu.challenges.rules import ChallengeRules, MetricRule
 from dabiwu.settings import Settings
 from dabiwu.storage import ObjectStore
 from dabiwu.submissions.archive import safe_extract
@@ -37,7 +38,7 @@ class PlatformFault(Exception):
 class JobContext:
     submission_id: str
     challenge_slug: str
-    spec: dict
+    rules: ChallengeRules  # frozen: plain data like the ids around it
     blob_key: str | None
     model_sha256: str
     dataset_id: int
@@ -59,7 +60,7 @@ def load_context(session, *, submission_id: str, settings: Settings | None = Non
     return JobContext(
         submission_id=submission.id,
         challenge_slug=submission.challenge.slug,
-        spec=submission.challenge.spec,
+        rules=submission.challenge.rules,
         blob_key=submission.blob_key,
         model_sha256=submission.sha256,
         dataset_id=dataset.id,
@@ -73,10 +74,10 @@ def load_context(session, *, submission_id: str, settings: Settings | None = Non
     )
 
 
-def limits_for(spec: dict, settings: Settings) -> Limits:
-    limits = spec.get("limits") or {}
-    time_limit = int(limits.get("time_limit_s", 300))
-    return Limits(memory_mb=int(limits.get("memory_mb", 4096)), cpu_seconds=time_limit, wall_seconds=time_limit)
+def limits_for(rules: ChallengeRules) -> Limits:
+    """The sandbox limits of one of the challenge's runs (challenge.yaml's time_limit_s and memory_mb)."""
+    limits = rules.limits
+    return Limits(memory_mb=limits.memory_mb, cpu_seconds=limits.time_limit_s, wall_seconds=limits.time_limit_s)
 
 
 def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, claim: Claim) -> str:
@@ -89,7 +90,7 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
     try:
         model_dir, features_path = _fetch_inputs(store=store, context=context, workdir=workdir)
         started = time.perf_counter()
-        limits = limits_for(context.spec, settings)
+        limits = limits_for(context.rules)
         try:
             result = run_in_sandbox(
                 model_dir=model_dir,
@@ -97,7 +98,7 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
                 out_dir=workdir / "out",
                 limits=limits,
                 settings=settings,  # the worker's own: its state folder is the one hidden from the model
-                runtime=_runtime(context.spec, settings),
+                runtime=_runtime(context.rules, settings),
             )
             # Footer checked (rows, columns, type, sizes) before any data is read: the file is the model's.
             scores = read_scores(result.predictions_path, n_rows=_rows(features_path),
@@ -147,7 +148,7 @@ def _explain(failure: ModelFailure, *, settings: Settings, store: ObjectStore, c
             smoke_limits = replace(limits, wall_seconds=seconds, cpu_seconds=min(seconds, limits.cpu_seconds))
             smoke_result = run_in_sandbox(model_dir=model_dir, features_path=smoke_path, out_dir=workdir / "smoke-out",
                                           limits=smoke_limits, settings=settings,
-                                          runtime=_runtime(context.spec, settings))
+                                          runtime=_runtime(context.rules, settings))
             read_scores(smoke_result.predictions_path, n_rows=rows)
         except (SandboxError, BadOutput) as exc:
             if isinstance(exc, SandboxError) and exc.kind == "unavailable":
@@ -165,7 +166,7 @@ def _smoke_features(*, store: ObjectStore, context: JobContext, workdir: Path, r
 
     train_path = workdir / "train.parquet"
     store.get_to_path(context.train_key, train_path)
-    label = context.spec.get("label_column")
+    label = context.rules.label_column
     parquet = pq.ParquetFile(train_path)
     columns = [name for name in parquet.schema_arrow.names if name != label]
     batch = next(parquet.iter_batches(batch_size=rows, columns=columns), None)
@@ -174,14 +175,19 @@ def _smoke_features(*, store: ObjectStore, context: JobContext, workdir: Path, r
     pq.write_table(table, smoke_path)
     train_path.unlink()
     return smoke_path, table.num_rows
-def _runtime(spec: dict, settings: Settings):  # noqa: ANN202
+def _runtime(rules: ChallengeRules, settings: Settings):  # noqa: ANN202
     """The challenge's scoring runtime, built; not built here is the platform's fault (retried)."""
     from dabiwu.runtimes import RuntimeError_, built_runtime
 
     try:
-        return built_runtime(spec.get("runtime"), settings)
+        return built_runtime(rules.runtime, settings)
     except RuntimeError_ as exc:
         raise PlatformFault(exc.detail) from exc
+
+
+def board_secondary(metric: MetricRule) -> str:
+    """The board's second column: the first secondary metric; challenge.yaml may list none (then ROC AUC)."""
+    return (metric.secondary or ("roc_auc",))[0]
 
 
 def _rows(features_path: Path) -> int:
@@ -207,14 +213,14 @@ def _score(*, store: ObjectStore, context: JobContext, scores: np.ndarray, workd
     store.get_to_path(context.labels_key, labels_path)
     labels = pq.read_table(labels_path).to_pandas()
     labels_path.unlink()
-    metric = context.spec.get("metric") or {}
-    primary = metric.get("primary", "average_precision")
+    metric = context.rules.metric
+    primary = metric.primary
     metrics = compute_metrics(
         y_true=labels["label"].to_numpy(),
         scores=scores,
         groups=labels["group"].to_numpy(),
         is_public=labels["is_public"].to_numpy(),
-        k=int(metric.get("k", 100)),
+        k=metric.k,
         primary=primary,
     )
     public = labels["is_public"].to_numpy()
@@ -222,10 +228,10 @@ def _score(*, store: ObjectStore, context: JobContext, scores: np.ndarray, workd
     metrics["private"]["pr_curve"] = pr_curve_points(labels["label"].to_numpy()[~public], scores[~public])
     metrics.update(scorer_version=SCORER_VERSION, dataset_sha256=context.dataset_sha256, model_sha256=context.model_sha256)
     predictions_key = _store_predictions(
-        store=store, context=context, ids=labels[context.spec["id_column"]].to_numpy(), scores=scores, workdir=workdir
+        store=store, context=context, ids=labels[context.rules.id_column].to_numpy(), scores=scores, workdir=workdir
     )
     return Score(
-        **board_columns(metrics, primary=primary, secondary=(metric.get("secondary") or ["roc_auc"])[0]),
+        **board_columns(metrics, primary=primary, secondary=board_secondary(metric)),
         submission_id=context.submission_id,
         scorer_version=SCORER_VERSION,
         dataset_id=context.dataset_id,

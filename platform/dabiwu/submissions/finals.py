@@ -25,7 +25,7 @@ from dabiwu.errors import DabiwuError
 
 
 def final_selections(challenge: Challenge) -> int:
-    return int((challenge.spec.get("limits") or {}).get("final_selections", 2))
+    return challenge.rules.limits.final_selections
 
 
 def set_final(session: Session, *, submission: Submission, is_final: bool, now: datetime | None = None) -> None:
@@ -73,7 +73,7 @@ def set_final(session: Session, *, submission: Submission, is_final: bool, now: 
 
 
 def _refuse_if_frozen(challenge: Challenge, *, now: datetime) -> None:
-    phase = current_phase(challenge.spec, finalized_at=challenge.finalized_at, now=now)
+    phase = current_phase(challenge.rules.phases, finalized_at=challenge.finalized_at, now=now)
     if phase in ("closed", "finalized"):
         raise DabiwuError(
             f"The challenge is {phase}: final selections are frozen and can no longer be changed.",

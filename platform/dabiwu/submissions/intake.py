@@ -24,6 +24,7 @@ from typing import BinaryIO
 from sqlalchemy.orm import Session
 
 from dabiwu.challenges.phases import current_phase, shanghai_day
+from dabiwu.challenges.rules import LimitsRule
 from dabiwu.db.base import new_id
 from dabiwu.db.models import Challenge, Job, Submission, User
 from dabiwu.storage import ObjectStore
@@ -49,17 +50,13 @@ class Accepted:
     left_today: int
 
 
-def limits_of(challenge: Challenge) -> dict:
-    return {"daily_submissions": 5, "max_model_mb": 200, **(challenge.spec.get("limits") or {})}
-
-
 def check_can_submit(session: Session, *, challenge: Challenge, user: User, day: str) -> None:
     if challenge.status != "published":
         status_zh = {"draft": "草稿", "withdrawn": "已撤回"}.get(challenge.status, challenge.status)
         raise IntakeError("challenge_not_published",
                           f"The challenge is {challenge.status}: submissions are taken only while it is published.",
                           f"赛题状态为{status_zh}：只有已发布的赛题才接受提交。", status=409)
-    phase = current_phase(challenge.spec, finalized_at=challenge.finalized_at)
+    phase = current_phase(challenge.rules.phases, finalized_at=challenge.finalized_at)
     if phase != "open":
         raise IntakeError("challenge_not_open",
                           f"The challenge is {phase}: submissions are taken only while it is open.",
@@ -70,7 +67,7 @@ def check_can_submit(session: Session, *, challenge: Challenge, user: User, day:
     if challenge.current_dataset_id is None:
         raise IntakeError("no_dataset", "This challenge has no test data loaded yet; ask the organiser.",
                           "本赛题尚未载入测试数据，请联系组织方。", status=409)
-    limit = int(limits_of(challenge)["daily_submissions"])
+    limit = challenge.rules.limits.daily_submissions
     if quota.used_today(session, team_id=user.team_id, challenge_id=challenge.id, day=day) >= limit:
         raise quota_exhausted(limit)
 
@@ -128,8 +125,8 @@ def accept(
 ) -> Accepted:
     day = shanghai_day()
     check_can_submit(session, challenge=challenge, user=user, day=day)
-    limits = limits_of(challenge)
-    max_bytes = int(limits["max_model_mb"]) * 1024 * 1024
+    limits = challenge.rules.limits
+    max_bytes = max_model_bytes(limits)
     scratch_root.mkdir(parents=True, exist_ok=True)
     submission_id = new_id()
     with tempfile.TemporaryDirectory(prefix="intake-", dir=scratch_root) as tmp:
@@ -146,9 +143,9 @@ def accept(
         trees.put_blobs(store, packed)
     try:
         if not quota.reserve(
-            session, team_id=user.team_id, challenge_id=challenge.id, day=day, limit=int(limits["daily_submissions"])
+            session, team_id=user.team_id, challenge_id=challenge.id, day=day, limit=limits.daily_submissions
         ):
-            raise quota_exhausted(int(limits["daily_submissions"]))
+            raise quota_exhausted(limits.daily_submissions)
         submission = Submission(
             id=submission_id,
             challenge_id=challenge.id,
@@ -175,21 +172,26 @@ def accept(
     except BaseException:
         session.rollback()  # the stored files may be another submission's too: gc decides, never intake
         raise
-    return Accepted(submission=submission, job=job, left_today=max(0, int(limits["daily_submissions"]) - used))
+    return Accepted(submission=submission, job=job, left_today=max(0, limits.daily_submissions - used))
 
 
-def _validate(*, archive: Path, workdir: Path, staged: Path, challenge: Challenge, limits: dict, runtime=None,  # noqa: ANN001
-              max_tree_files: int = 5000) -> dict:
-    spec = challenge.spec
+def max_model_bytes(limits: LimitsRule) -> int:
+    """challenge.yaml's max_model_mb in bytes (whole megabytes, as always: 0.5 means none)."""
+    return int(limits.max_model_mb) * 1024 * 1024
+
+
+def _validate(*, archive: Path, workdir: Path, staged: Path, challenge: Challenge, limits: LimitsRule,  # noqa: ANN001
+              runtime=None, max_tree_files: int = 5000) -> dict:
+    rules = challenge.rules
     # The model folder may not exceed max_model_mb anyway: a bomb stops there, not at 2 GB on disk.
     # An IntakeError raised here answers the upload itself (413 for the size codes, else 422).
-    model_dir = safe_extract(archive_path=archive, dest=workdir, max_total_bytes=int(limits["max_model_mb"]) * 1024 * 1024)
+    model_dir = safe_extract(archive_path=archive, dest=workdir, max_total_bytes=max_model_bytes(limits))
     info = validate_model_dir(
         model_dir=model_dir,
-        columns=spec["columns"],
-        id_column=spec["id_column"],
-        label_column=spec["label_column"],
-        max_model_mb=int(limits["max_model_mb"]),
+        columns=[c.model_dump() for c in rules.columns],
+        id_column=rules.id_column,
+        label_column=rules.label_column,
+        max_model_mb=int(limits.max_model_mb),
         runtime=runtime,
     )
     details = info.to_dict()
@@ -198,7 +200,7 @@ def _validate(*, archive: Path, workdir: Path, staged: Path, challenge: Challeng
         details["runtime"] = runtime.name
     # What is kept: plain files only (a link to a file becomes that file), bounded again as they are copied.
     try:
-        copy_model_tree(model_dir, staged, max_files=max_tree_files, max_bytes=int(limits["max_model_mb"]) * 1024 * 1024)
+        copy_model_tree(model_dir, staged, max_files=max_tree_files, max_bytes=max_model_bytes(limits))
     except TreeCopyRefused as exc:
         raise IntakeError(exc.code, exc.detail, exc.detail_zh, status=422) from exc
     shutil.rmtree(workdir, ignore_errors=True)

@@ -18,7 +18,7 @@ from dabiwu.pagination import PageDep, paginate
 from dabiwu.submissions import quota
 from dabiwu.submissions.events import SlotStreamingResponse, event_stream, stream_state
 from dabiwu.submissions.finals import set_final
-from dabiwu.submissions.intake import accept, limits_of, too_large
+from dabiwu.submissions.intake import accept, max_model_bytes, too_large
 from dabiwu.submissions.schemas import FinalSelection, QuotaOut, SubmissionAccepted, SubmissionOut
 from dabiwu.scoring.disclosure import Disclosure
 from dabiwu.submissions.service import get_readable, readable_submissions, submission_not_found, to_out
@@ -42,13 +42,13 @@ def upload_submission(
 ) -> SubmissionAccepted:
     challenge = challenge_or_404(session, slug, user)  # a draft or withdrawn challenge is a 404 to teams
     declared = int(request.headers.get("content-length") or 0)
-    max_bytes = int(limits_of(challenge)["max_model_mb"]) * 1024 * 1024
+    max_bytes = max_model_bytes(challenge.rules.limits)
     if declared > max_bytes + 64 * 1024:
         raise too_large(max_bytes)
     settings = request.app.state.settings
     from dabiwu.runtimes import built_runtime
 
-    runtime = built_runtime(challenge.spec.get("runtime"), settings)  # checked against what will score it
+    runtime = built_runtime(challenge.rules.runtime, settings)  # checked against what will score it
     accepted = accept(
         session,
         store=request.app.state.store,
@@ -74,7 +74,7 @@ def upload_submission(
 @router.get("/challenges/{slug}/quota", response_model=QuotaOut)
 def read_quota(slug: str, user: TeamUser, session: SessionDep) -> QuotaOut:
     challenge = challenge_or_404(session, slug, user)
-    limit = int(limits_of(challenge)["daily_submissions"])
+    limit = challenge.rules.limits.daily_submissions
     day = shanghai_day()
     used = quota.used_today(session, team_id=user.team_id or 0, challenge_id=challenge.id, day=day)
     return QuotaOut(limit=limit, used=used, left=max(0, limit - used), day=day)

@@ -74,7 +74,7 @@ def queue_estimate(session: Session, *, submission: Submission, workers: int) ->
 
 
 def private_visible(user: User, challenge: Challenge) -> bool:
-    return user.role in STAFF_ROLES or current_phase(challenge.spec, finalized_at=challenge.finalized_at) == "finalized"
+    return user.role in STAFF_ROLES or current_phase(challenge.rules.phases, finalized_at=challenge.finalized_at) == "finalized"
 
 
 def to_out(session: Session, *, submission: Submission, user: User, workers: int = 1, brief: bool = False,

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from dabiwu.challenges.rules import ChallengeRules, parse_rules
 from dabiwu.db.base import Base, utcnow
 
 
@@ -32,6 +33,18 @@ class Challenge(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     current_dataset: Mapped["DatasetVersion | None"] = relationship(foreign_keys=[current_dataset_id])
+
+    @property
+    def rules(self) -> ChallengeRules:
+        """The stored spec, typed (parsed once per spec object: assigning a new `spec` parses again).
+
+        Code reads the rules, never `spec`: the dict is only what is stored."""
+        cached = self.__dict__.get("_rules_cache")
+        spec = self.spec
+        if cached is None or cached[0] is not spec:
+            cached = (spec, parse_rules(spec, source=f"challenge '{self.slug}'"))
+            self.__dict__["_rules_cache"] = cached
+        return cached[1]
 
 
 class DatasetVersion(Base):

@@ -39,6 +39,8 @@ _lock = threading.Lock()
 # state folder, or to run one runtime, is never handed to a run that must hide another or run another.
 _wanted: dict[Key, tuple[str, ...]] = {}
 _idle: dict[Key, tuple[int, PreparedSandbox]] = {}  # key -> (owner pid, sandbox)
+# Fork-servers one process keeps at most (one per runtime and output limit in use, ~200-300 MB each).
+MAX_ZYGOTES = 4
 _fork_wanted: dict[Key, tuple[str, ...]] = {}  # keys served by a fork-server, with its preloads
 _zygotes: dict[Key, tuple[int, object]] = {}  # key -> (owner pid, zygote.Zygote)
 
@@ -107,8 +109,10 @@ def zygote_for(*, kind: str, max_output_mb: int, runtime, state: Path | None = N
     """This process's fork-server for the key, restarted if it died; None when none was asked for."""
     key = (kind, max_output_mb, state, str(runtime.path))
     with _lock:
-        if key not in _fork_wanted and any(k[:3] == key[:3] for k in _fork_wanted):
-            _fork_wanted[key] = runtime.preload()  # another runtime of a forking process: fork for it too
+        if (key not in _fork_wanted and len(_fork_wanted) < MAX_ZYGOTES
+                and any(k[0] == key[0] and k[2] == key[2] for k in _fork_wanted)):
+            # a forking process forks for every runtime and output limit it meets too (a challenge of its own)
+            _fork_wanted[key] = runtime.preload()
         entry = _zygotes.get(key)
         wanted = key in _fork_wanted
     if entry is not None and entry[0] != os.getpid():

@@ -3,8 +3,10 @@
 prewarm() starts one sandbox that imports and then waits for a job; run() takes it if the kind,
 the output limit and the scoring runtime match, and starts the next one as it finishes. Each pre-started sandbox is a whole,
 fresh sandbox (own namespaces, own uid, own empty model folder) used for exactly one job, so warming
-changes when a sandbox starts, never what it can see: nothing is shared between jobs, unlike a
-fork-server (see DESIGN.md for why this was chosen over one).
+changes when a sandbox starts, never what it can see.
+
+In fork mode (DABIWU_SANDBOX_MODE=fork) this module keeps a fork-server (zygote.py) per key instead, which serves
+every job of that key from one pre-imported parent; see DESIGN.md, "The fork-server".
 
 Cost: one idle process per (kind, output limit) in each worker that called prewarm(), about
 250-300 MB RSS, killed with the worker (bwrap --die-with-parent) or by shutdown().

@@ -126,8 +126,10 @@ def test_forked_job_accounting_is_the_jobs_own(sklearn_model, features_path, tmp
     assert stats["mode"] == "fork" and stats["uid"] not in (None, 0)
     # The job's CPU is its own (a forked child's counters start at zero), not the imports the zygote did for it.
     assert 0 < stats["cpu_s"] < zygote_cpu, (stats["cpu_s"], zygote_cpu)
-    # Its memory is sampled by its own uid, by PSS: the pages it shares with the zygote count in part only.
-    assert 0 < stats["peak_job_pss_mb"] <= stats["peak_mem_mb"]
+    # Its peak RSS is the kernel's for the job's process (wait4 in the keeper); the job-wide limit by uid is tested in
+    # test_sandbox_limits.py::test_memory_limit_covers_all_processes_of_the_job, which runs forked too.
+    assert stats["peak_mem_mb"] > 0
+    assert stats["peak_job_pss_mb"] <= stats["peak_mem_mb"]  # 0 when the job ended before the first sample
 
 
 def _cpu_seconds(pid: int) -> float:

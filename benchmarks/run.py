@@ -10,7 +10,8 @@ import importlib
 import sys
 
 MODULES = ("bench_startup", "bench_generate", "bench_scoring", "bench_sandbox", "bench_overhead", "bench_million",
-           "bench_upload", "bench_leaderboard", "bench_runtimes", "bench_storage", "bench_rules")
+           "bench_upload", "bench_leaderboard", "bench_runtimes", "bench_storage", "bench_rules", "bench_burst",
+           "bench_zygote_memory")
 
 
 def main(argv: list[str]) -> int:

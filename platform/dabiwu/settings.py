@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     # so a job skips the ~3-6 s of interpreter start and imports. Used for one job only, then replaced:
     # isolation is unchanged. Costs one idle process (~300 MB RSS) per worker.
     sandbox_prewarm: bool = True
+    # How a worker gets a sandbox for each job (docs/operator.md): "fork" (the default) keeps one pre-imported
+    # fork-server per runtime and forks an isolated child per job (no import CPU per job; needs a root worker and
+    # bubblewrap, else it falls back to "prestarted" and /readyz says so); "prestarted" keeps one whole sandbox
+    # started ahead of each job; "fresh" starts one per job. DABIWU_SANDBOX_PREWARM=false means "fresh".
+    sandbox_mode: Literal["fork", "prestarted", "fresh"] = "fork"
     # What leaves the sandbox towards a team (docs/security.md, "What a team can learn"):
     # a run on the hidden test set that fails shows the team no log and no model-written text; the
     # model is then run on this many rows of the public training data (features only), and that run's

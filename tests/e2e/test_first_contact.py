@@ -93,6 +93,13 @@ def test_readiness_with_a_sandbox_and_a_live_worker_is_ready(app, client, settin
         beat(session, worker_id="local:test:1", kind="local", current_job_id=None)
     body = client.get("/readyz").json()
     assert body["status"] == "ready", body
-    assert body["scoring"] == {"can_score": True, "sandbox": body["scoring"]["sandbox"], "live_workers": 1,
-                               "problems": []}
+    from dabiwu.sandbox.zygote import fork_support
+
+    forks = body["scoring"]["sandbox"] == "bwrap" and fork_support()[0]
+    # Where the fork-server cannot run, workers fall back to pre-started sandboxes: said, but not blocking.
+    fallback = [] if forks else ["sandbox_fork_unavailable"]
+    assert body["scoring"] == {"can_score": True, "sandbox": body["scoring"]["sandbox"],
+                               "sandbox_mode": "fork" if forks else "prestarted", "live_workers": 1,
+                               "problems": body["scoring"]["problems"]}
+    assert [p["code"] for p in body["scoring"]["problems"]] == fallback
     assert body["scoring"]["sandbox"] in ("bwrap", "unshare")

@@ -1,21 +1,31 @@
 """A worker pre-starts its sandbox (DABIWU_SANDBOX_PREWARM, on by default): its job is served by a
 sandbox that had already imported mlflow and sklearn, the score says so, and a fresh one is started
-for the next job. Isolation is the same either way (tests/sandbox run hostile models through both)."""
+for the next job (DABIWU_SANDBOX_MODE=prestarted), or the fork-server that forked it stays for the next
+(DABIWU_SANDBOX_MODE=fork, the default). Isolation is the same either way (tests/sandbox run hostile models through both)."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+import pytest
+
 from tests.pipeline import upload
+from tests.system_parts import check
 
 
+@pytest.mark.parametrize("mode", ["prestarted", "fork"])
 def test_a_worker_serves_its_job_from_a_pre_started_sandbox_and_starts_the_next(client, settings, role_headers, loaded,
-                                                                                  baseline_archive):
+                                                                                  baseline_archive, monkeypatch, mode):
     from dabiwu.executors.worker_loop import work_forever
     from dabiwu.sandbox import warm
 
-    assert settings.sandbox_prewarm  # the default
+    assert settings.sandbox_prewarm and settings.sandbox_mode == "fork"  # the defaults
+    if mode == "fork":
+        from dabiwu.sandbox.zygote import fork_support
+
+        check("root", None if fork_support()[0] else f"the fork-server cannot run here: {fork_support()[1]}")
+    monkeypatch.setattr(settings, "sandbox_mode", mode)
     team = role_headers["team"]
     accepted = upload(client, team, baseline_archive)
     assert accepted.status_code == 202, accepted.text
@@ -37,10 +47,14 @@ def test_a_worker_serves_its_job_from_a_pre_started_sandbox_and_starts_the_next(
         assert scoring["sandbox_prestarted"] is True and scoring["sandbox_kind"] in ("bwrap", "unshare")
         with warm._lock:  # the used sandbox was replaced by a new idle one, owned by this (the worker's) process
             idle = list(warm._idle.values())
-        assert len(idle) == 1 and idle[0][1].alive() and idle[0][1].prestarted
+            zygotes = list(warm._zygotes.values())
+        if mode == "prestarted":
+            assert len(idle) == 1 and idle[0][1].alive() and idle[0][1].prestarted
+        else:  # the fork-server served it and stays, ready for the next job
+            assert idle == [] and len(zygotes) == 1 and zygotes[0][1].alive()
     finally:
         stop.set()
         worker.join(timeout=30)
     assert not worker.is_alive()
     with warm._lock:
-        assert warm._idle == {}  # a stopping worker kills its idle sandbox
+        assert warm._idle == {} and warm._zygotes == {}  # a stopping worker kills its idle sandbox or fork-server

@@ -44,3 +44,12 @@ def hostile(tmp_path):
     return build
 
 
+
+
+@pytest.fixture(params=["fresh", "fork"])
+def mode(request):
+    """Each hostile-model test runs in a fresh sandbox and in a child forked from a fork-server."""
+    from sandbox_helpers import sandbox_mode
+
+    with sandbox_mode(request.param) as chosen:
+        yield chosen

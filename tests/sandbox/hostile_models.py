@@ -82,6 +82,10 @@ class Hostile(mlflow.pyfunc.PythonModel):
             return pd.DataFrame({k: [v] * n for k, v in kernel_surface().items()})
         if action == "bad_output":
             return {"not": "a table", "obj": object()}
+        if action == "poison":  # a job of a fork-server tries to reach its zygote and every later job
+            return pd.DataFrame({k: [v] * n for k, v in poison(**self.params).items()})
+        if action == "inspect":  # what a later job finds of an earlier one
+            return pd.DataFrame({k: [v] * n for k, v in inspect(**self.params).items()})
         return np.arange(n, dtype="float64")
 
 
@@ -145,6 +149,83 @@ def probe(*, secret_paths: list[str], host_write_dir: str, ports: list[int], dae
         os._exit(0)
     os.waitpid(pid, 0)
     out["daemon"] = "started"
+    return out
+
+
+def poison(*, zygote_pid: int, marker: str) -> dict[str, str]:
+    """Everything a job could try against the zygote it was forked from and the jobs after it."""
+    import ctypes
+    import signal
+    import sklearn
+    import sklearn.linear_model
+
+    out: dict[str, str] = {}
+    site = Path(sklearn.__file__).parent
+    out["write_site_packages"] = _attempt(lambda: (site / "poisoned.py").write_text("x = 1") and "written")
+    out["write_sklearn_init"] = _attempt(lambda: open(sklearn.__file__, "a").write("\nPOISONED = 1\n"))
+    # In memory: a monkeypatched estimator, a module attribute, a fake module, a cache entry.
+    sklearn.linear_model.LogisticRegression.predict_proba = lambda self, X: [[0.0, 1.0]] * len(X)
+    sklearn.POISONED = marker
+    sys.modules["dabiwu_poison"] = type(sys)("dabiwu_poison")
+    os.environ["DABIWU_POISON"] = marker
+    import functools
+    import linecache
+
+    linecache.cache["/poisoned.py"] = (1, None, [marker], "/poisoned.py")
+    functools.lru_cache  # noqa: B018 - present in every job
+    out["files"] = _attempt(lambda: [Path(p).write_text(marker) and p for p in
+                                     ("/tmp/poison.txt", "/dev/shm/poison.txt", "/sandbox/poison.txt")])
+    out["cache_dir"] = _attempt(lambda: (Path.home() / ".cache").mkdir(exist_ok=True) or
+                                (Path.home() / ".cache" / "poison").write_text(marker))
+    out["zygote_mem"] = _attempt(lambda: open(f"/proc/{zygote_pid}/mem", "r+b").write(b"x"))
+    out["zygote_environ"] = _attempt(lambda: Path(f"/proc/{zygote_pid}/environ").read_bytes()[:50])
+    out["kill_zygote"] = _attempt(lambda: os.kill(zygote_pid, signal.SIGKILL) or "signalled")
+    out["parent"] = str(os.getppid())  # 0: the parent (the keeper) is outside its pid namespace
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def ptrace_attach(pid: int) -> str:
+        if libc.ptrace(16, pid, None, None) != 0:  # PTRACE_ATTACH
+            raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+        return "attached"
+
+    out["ptrace_parent"] = _attempt(lambda: ptrace_attach(os.getppid() or 1))
+    out["ptrace_zygote"] = _attempt(lambda: ptrace_attach(zygote_pid))
+    out["pids_seen"] = repr(sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+    out["kill_all"] = _attempt(lambda: os.kill(-1, signal.SIGKILL) or "signalled")  # everything it can reach
+    # A process that tries to outlive the job: new session, double fork, long sleep carrying the marker.
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        if os.fork() == 0:
+            os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(600)", marker])
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return out
+
+
+def inspect(*, marker: str) -> dict[str, str]:
+    """What a later job sees: each value names the trace it found, or "clean"."""
+    import sklearn
+    import sklearn.linear_model
+    from sklearn.linear_model import LogisticRegression
+
+    out: dict[str, str] = {}
+    out["sklearn_attr"] = str(getattr(sklearn, "POISONED", "clean"))
+    out["fake_module"] = "present" if "dabiwu_poison" in sys.modules else "clean"
+    out["environ"] = os.environ.get("DABIWU_POISON", "clean")
+    import linecache
+
+    out["linecache"] = "present" if "/poisoned.py" in linecache.cache else "clean"
+    fitted = LogisticRegression().fit([[0.0], [1.0], [0.0], [1.0]], [0, 1, 0, 1])
+    out["predict_proba"] = repr([round(float(v), 3) for v in fitted.predict_proba([[1.0]])[0]])
+    out["site_packages"] = repr(sorted(p.name for p in Path(sklearn.__file__).parent.glob("poison*")))
+    out["sklearn_init"] = "present" if "POISONED" in Path(sklearn.__file__).read_text() else "clean"
+    out["files"] = repr([p for p in ("/tmp/poison.txt", "/dev/shm/poison.txt", "/sandbox/poison.txt",
+                                     str(Path.home() / ".cache" / "poison")) if Path(p).exists()])
+    out["tmp_listing"] = repr(sorted(os.listdir("/tmp")))
+    out["marker_processes"] = repr([p for p in os.listdir("/proc") if p.isdigit()
+                                    and marker.encode() in Path(f"/proc/{p}/cmdline").read_bytes()])
+    out["uid"] = str(os.getuid())
     return out
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 
-from tests.system_parts import needs
+from tests.system_parts import check, needs
 
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 
@@ -37,6 +38,29 @@ def requires_root_bwrap(test):
     return requires_bwrap(_needs_root(test))
 
 requires_sandbox = needs("sandbox", None if SANDBOX_KIND else "neither bubblewrap nor unshare works here")
+
+from dabiwu.sandbox.zygote import fork_support  # noqa: E402
+
+FORK_OK, FORK_WHY = fork_support()
+requires_fork = needs("root", None if FORK_OK else f"the fork-server cannot run here: {FORK_WHY}")
+# The ways a job gets its sandbox (DABIWU_SANDBOX_MODE); hostile-model tests run in each that works here.
+MODES = ("fresh", "fork")
+
+
+@contextmanager
+def sandbox_mode(mode: str, limits=None, preload: tuple[str, ...] | None = ()):  # noqa: ANN001
+    """Runs in this block use `mode`: "fork" starts a fork-server (for every output limit, lazily), "fresh" none.
+    `preload`: what the zygote imports besides mlflow and pandas (None: the runtime's preload.txt, sklearn)."""
+    from dabiwu.sandbox import Limits, prewarm, shutdown_warm
+
+    if mode == "fork":
+        # fails with the reason (a root supervisor and bubblewrap are needed), unless DABIWU_TEST_SKIP=root
+        check("root", None if FORK_OK else f"the fork-server cannot run here: {FORK_WHY}")
+        prewarm(limits or Limits(), mode="fork", preload=preload)
+    try:
+        yield mode
+    finally:
+        shutdown_warm()
 
 
 def process_cmdlines_containing(marker: str) -> list[str]:

@@ -8,6 +8,8 @@ from sandbox_helpers import requires_sandbox
 from dabiwu.sandbox import Limits, SandboxError, detect_sandbox, run
 from dabiwu.sandbox.detect import probe
 
+pytestmark = pytest.mark.usefixtures("mode")  # each test in a fresh sandbox and in a forked child (conftest.py)
+
 
 @requires_sandbox
 def test_os_exit_at_load_is_a_load_crash(hostile, features_path, tmp_path):

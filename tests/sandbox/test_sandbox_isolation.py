@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from sandbox_helpers import job_uid, process_cmdlines_containing, processes_of_uid, requires_bwrap
+from sandbox_helpers import MODES, job_uid, process_cmdlines_containing, processes_of_uid, requires_bwrap, sandbox_mode
 
 from dabiwu.sandbox import Limits, run
 
@@ -22,9 +22,10 @@ MARKER = f"dabiwu-daemon-{uuid.uuid4().hex}"
 REPO_ROOT = Path(__file__).resolve().parents[2]  # wherever this checkout lives (/work/main here, /check/... in CI)
 
 
-@pytest.fixture(scope="module")
-def attempt(tmp_path_factory, features_path):
-    """Run the probe model once under bwrap; return (answers per attempt, logs, the host paths)."""
+@pytest.fixture(scope="module", params=MODES)
+def attempt(request, tmp_path_factory, features_path):
+    """Run the probe model once under bwrap, in a fresh sandbox and in a child forked from a fork-server;
+    return (answers per attempt, logs, the host paths)."""
     import hostile_models
 
     base = tmp_path_factory.mktemp("isolation")
@@ -57,7 +58,10 @@ def attempt(tmp_path_factory, features_path):
     os.environ["DABIWU_SECRET_KEY"] = ENV_SECRET
     os.environ["AWS_SECRET_ACCESS_KEY"] = ENV_SECRET
     try:
-        result = run(model_dir=model, features_path=features_path, out_dir=base / "out", limits=Limits(wall_seconds=120))
+        with sandbox_mode(request.param):
+            result = run(model_dir=model, features_path=features_path, out_dir=base / "out",
+                         limits=Limits(wall_seconds=120))
+        assert result.mode == request.param
     finally:
         listener.close()
         for key, value in saved.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyarrow.parquet as pq
 import pytest
-from sandbox_helpers import requires_sandbox
+from sandbox_helpers import MODES, requires_sandbox, sandbox_mode
 
 from dabiwu.sandbox import Limits, run
 
@@ -18,13 +18,15 @@ FAMILIES = ("AF_INET", "AF_INET6", "AF_VSOCK", "AF_NETLINK", "AF_PACKET", "AF_BL
             "AF_X25", "AF_CAN", "AF_TIPC", "AF_XDP", "AF_RDS", "AF_QIPCRTR", "AF_NFC", "AF_APPLETALK")
 
 
-@pytest.fixture(scope="module")
-def answers(tmp_path_factory, features_path) -> dict[str, str]:
+@pytest.fixture(scope="module", params=MODES)
+def answers(request, tmp_path_factory, features_path) -> dict[str, str]:
     import hostile_models
 
     base = tmp_path_factory.mktemp("kernel-surface")
     model = hostile_models.save(base / "model", "kernel_surface")
-    result = run(model_dir=model, features_path=features_path, out_dir=base / "out", limits=Limits(wall_seconds=120))
+    with sandbox_mode(request.param):
+        result = run(model_dir=model, features_path=features_path, out_dir=base / "out",
+                     limits=Limits(wall_seconds=120))
     return pq.read_table(result.predictions_path).to_pandas().iloc[0].to_dict()
 
 

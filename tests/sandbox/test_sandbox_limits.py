@@ -7,6 +7,8 @@ from sandbox_helpers import job_uid, processes_of_uid, requires_root_bwrap, requ
 
 from dabiwu.sandbox import Limits, SandboxError, run
 
+pytestmark = pytest.mark.usefixtures("mode")  # each test in a fresh sandbox and in a forked child (conftest.py)
+
 
 def _run_expecting_error(model, features_path, tmp_path, limits: Limits) -> SandboxError:
     with pytest.raises(SandboxError) as info:

@@ -9,17 +9,29 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.pipeline import SLUG, upload, work_one
+from tests.system_parts import check
 
 
-@pytest.fixture
-def seeded(client, settings, role_headers, loaded, baseline_archive):
+@pytest.fixture(params=["fresh", "fork"])
+def seeded(request, client, settings, role_headers, loaded, baseline_archive):
+    """The submission is scored in a fresh sandbox, or in a child forked from a fork-server (DABIWU_SANDBOX_MODE)."""
     from dabiwu.db.models import DatasetVersion
     from dabiwu.db.session import session_scope
+    from dabiwu.sandbox import prewarm, shutdown_warm
+    from dabiwu.scoring.service import limits_for
     from dabiwu.storage_access import store_for
 
     accepted = upload(client, role_headers["team"], baseline_archive)
     assert accepted.status_code == 202, accepted.text
-    assert work_one(settings) == "scored"
+    if request.param == "fork":
+        from dabiwu.sandbox.zygote import fork_support
+
+        check("root", None if fork_support()[0] else f"the fork-server cannot run here: {fork_support()[1]}")
+        prewarm(limits_for({}, settings), settings=settings, mode="fork")
+    try:
+        assert work_one(settings) == "scored"
+    finally:
+        shutdown_warm()
     with session_scope(settings.resolved_database_url) as session:
         dataset = session.get(DatasetVersion, loaded["dataset_id"])
         seed, labels_key, features_key = dataset.seed, dataset.test_labels_key, dataset.test_features_key

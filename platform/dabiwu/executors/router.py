@@ -35,6 +35,7 @@ class ScoringOut(BaseModel):
 
     can_score: bool
     sandbox: str | None
+    sandbox_mode: str | None = None  # fork | prestarted | fresh (DABIWU_SANDBOX_MODE, or its fallback)
     live_workers: int
     problems: list[ProblemOut]
 

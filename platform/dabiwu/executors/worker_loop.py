@@ -84,7 +84,7 @@ def prewarm_sandbox(settings: Settings) -> bool:
     """Start this worker's pre-started sandbox (DABIWU_SANDBOX_PREWARM), so its next job skips the
     interpreter start and imports. A failure here is logged, never fatal: jobs then start fresh
     sandboxes, and if no sandbox works at all, each job says so as a platform error."""
-    if not settings.sandbox_prewarm:
+    if not settings.sandbox_prewarm or settings.sandbox_mode == "fresh":
         return False
     from dabiwu.runtimes import built_runtime
     from dabiwu.sandbox import prewarm

@@ -4,8 +4,9 @@ Public API (the scoring worker and `dabiwu leads run` call these):
 - ``run(model_dir=, features_path=, out_dir=, limits=, kind=None, settings=None) -> SandboxResult``
   (``settings``: the caller's own; its state folder is hidden from the model, its DABIWU_SANDBOX is the default kind)
 - ``detect_sandbox(preference="auto") -> "bwrap" | "unshare" | "none"``
-- ``prewarm(limits=None, kind=None, settings=None)``: keep one sandbox pre-started (imports done) for the next run;
-  ``shutdown_warm()`` kills it
+- ``prewarm(limits=None, kind=None, settings=None, mode=None)``: keep a fork-server (``mode`` "fork", the default of
+  DABIWU_SANDBOX_MODE) or one pre-started sandbox ("prestarted") with the imports done for the next runs;
+  ``shutdown_warm()`` kills them
 - ``Limits``, ``SandboxResult``, ``SandboxError`` (``kind``, ``message``, ``log_tail``)
 
 Design, threat model and measured costs: DESIGN.md next to this file.

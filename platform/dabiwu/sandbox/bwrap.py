@@ -23,6 +23,10 @@ from dabiwu.sandbox.interpreter import Interpreter
 SANDBOX_DIR = "/sandbox"
 MODEL_MOUNT = "/sandbox/model"
 CHILD_MOUNT = "/sandbox/child.py"
+ZYGOTE_MOUNT = "/sandbox/zygote_child.py"
+ZYGOTE_JOBS_MOUNT = "/tmp/.jobs"  # zygote_child.JOBS_MOUNT
+# The fork-server keeps what it needs to give each job its own namespaces and mounts, then its own uid.
+ZYGOTE_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
 
 # Shown as on the host: a symlink stays a symlink (merged-/usr systems), a folder is bound read-only.
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
@@ -55,10 +59,19 @@ def bwrap_argv(
     child_path: Path | None,
     drop_to_uid: int | None,
     command: list[str],
+    zygote_jobs: Path | None = None,
+    zygote_path: Path | None = None,
 ) -> list[str]:
-    """argv for bwrap; `command` is run inside after the optional drop to `drop_to_uid`."""
+    """argv for bwrap; `command` is run inside after the optional drop to `drop_to_uid`.
+
+    With `zygote_jobs` (a root-only host folder of per-job model folders) it is the fork-server's sandbox: no drop,
+    and the capabilities to make each job's namespaces and mounts and to drop it to its uid (see zygote_child.py)."""
     args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-    if drop_to_uid is not None:
+    if zygote_jobs is not None:
+        args += ["--cap-drop", "ALL"]
+        for cap in ZYGOTE_CAPS:
+            args += ["--cap-add", cap]
+    elif drop_to_uid is not None:
         # Privileged bwrap keeps only what setpriv needs to switch uid and empty the bounding set.
         args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"]
     else:
@@ -83,6 +96,8 @@ def bwrap_argv(
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--perms", "1777", "--size", size, "--tmpfs", "/dev/shm"]
     args += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
+    if zygote_jobs is not None:
+        args += ["--ro-bind", str(zygote_jobs), ZYGOTE_JOBS_MOUNT]
     shown = {p for p in SYSTEM_PATHS}
     for root in interpreter.roots:
         if any(root == Path(s) or Path(s) in root.parents for s in shown):
@@ -99,6 +114,8 @@ def bwrap_argv(
         args += ["--ro-bind", str(model_dir), MODEL_MOUNT]
     if child_path is not None:
         args += ["--ro-bind", str(child_path), CHILD_MOUNT]
+    if zygote_path is not None:
+        args += ["--ro-bind", str(zygote_path), ZYGOTE_MOUNT]
     args += ["--chdir", SANDBOX_DIR, "--remount-ro", "/", "--"]
     if drop_to_uid is not None:
         args += setpriv_prefix(drop_to_uid)

@@ -323,6 +323,24 @@ def main(argv: list[str]) -> None:
         return
     status = _Status(status_fd_i)
     status.phase("setup")
+    modules = _import_platform(preload)
+    imports_s = time.perf_counter() - started
+    import resource
+
+    # Sent before any model code runs, so the supervisor can trust it: the CPU the imports took.
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    status.send(f"ready {usage.ru_utime + usage.ru_stime:.3f}")
+
+    try:
+        job = _receive_job(control_fd_i)
+    except Exception:  # noqa: BLE001
+        _fail(EXIT_SETUP, "the sandbox child could not receive its job; this is a platform problem.")
+        return
+    _run_job(job, modules, status=status, status_fd=status_fd_i, predictions_fd=predictions_fd_i, imports_s=imports_s)
+
+
+def _import_platform(preload: list[str]) -> tuple:
+    """The trusted imports (mlflow, pandas, pyarrow and the preloads); exits 70 when they fail."""
     try:
         import numpy as np
         import pandas as pd
@@ -334,7 +352,7 @@ def main(argv: list[str]) -> None:
         import mlflow.pyfunc
     except Exception:  # noqa: BLE001
         _fail(EXIT_SETUP, "the sandbox could not import mlflow/pandas/pyarrow; this is a platform problem.")
-        return
+        raise
     import importlib
 
     for module in preload:  # what most models load anyway (sklearn, skops): best effort, trusted code
@@ -342,15 +360,17 @@ def main(argv: list[str]) -> None:
             importlib.import_module(module)
         except Exception as exc:  # noqa: BLE001
             print(f"dabiwu-sandbox: could not preload {module}: {exc}", file=sys.stderr)
-    imports_s = time.perf_counter() - started
+    return np, pd, pa, pq, mlflow
+
+
+def _run_job(job: dict, modules: tuple, *, status: _Status, status_fd: int, predictions_fd: int,
+             imports_s: float) -> None:
+    """Limits, descriptors, seccomp, then the model: features, load, predict, Parquet out. Never returns."""
     import resource
 
-    # Sent before any model code runs, so the supervisor can trust it: the CPU the imports took.
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    status.send(f"ready {usage.ru_utime + usage.ru_stime:.3f}")
-
+    np, pd, pa, pq, mlflow = modules
+    status_fd_i, predictions_fd_i = status_fd, predictions_fd
     try:
-        job = _receive_job(control_fd_i)
         model_dir = str(job["model_dir"])
         chunk = max(1, int(job["chunk_rows"]))
         cpu_used = resource.getrusage(resource.RUSAGE_SELF)

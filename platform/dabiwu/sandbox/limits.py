@@ -29,3 +29,4 @@ class SandboxResult:
     peak_mem_mb: float  # peak RSS of the model process, measured by the kernel (wait4), not reported by it
     log_tail: str  # last 50 lines of the model's stderr
     prestarted: bool = False  # served by a sandbox started before the job (prewarm), imports already paid
+    mode: str = "fresh"  # "fresh" | "prestarted" | "fork" (a child forked from a pre-imported zygote)

@@ -319,13 +319,15 @@ def _peak_mb(outcome: Outcome, *, limits: Limits, spawn_hwm_mb: float) -> float:
 
 
 def _conclude(outcome: Outcome, *, kind: str, out_dir: Path, predictions_path: Path, limits: Limits,
-              prestarted: bool, uid: int | None) -> SandboxResult:
+              prestarted: bool, uid: int | None, mode: str | None = None) -> SandboxResult:
     (out_dir / "stdout.log").write_text(outcome.stdout.text(), encoding="utf-8")
     stderr_text = outcome.stderr.text()
     (out_dir / "stderr.log").write_text(stderr_text, encoding="utf-8")
+    mode = mode or ("prestarted" if prestarted else "fresh")
     stats = {
         "kind": kind, "runtime_s": round(outcome.runtime_s, 4), "peak_mem_mb": round(outcome.peak_rss_mb, 1),
         "cpu_s": round(outcome.cpu_s, 3), "output_bytes": outcome.output_bytes, "prestarted": prestarted,
+        "mode": mode,
         "peak_job_pss_mb": round(outcome.peak_job_pss_mb, 1),  # all its processes together, sampled
         "uid": uid,  # the job's own host uid (root supervisors): `ps -u UID` must be empty after the job
         "child_reported": child_stats(outcome, limits),
@@ -339,7 +341,8 @@ def _conclude(outcome: Outcome, *, kind: str, out_dir: Path, predictions_path: P
         predictions_path.unlink(missing_ok=True)
         raise failure
     return SandboxResult(predictions_path=predictions_path, kind=kind, runtime_s=outcome.runtime_s,
-                         peak_mem_mb=outcome.peak_rss_mb, log_tail=last_lines(stderr_text), prestarted=prestarted)
+                         peak_mem_mb=outcome.peak_rss_mb, log_tail=last_lines(stderr_text), prestarted=prestarted,
+                         mode=mode)
 
 
 def _check_parquet(path: Path, tail: str) -> SandboxError | None:
@@ -390,6 +393,14 @@ def run(*, model_dir: Path, features_path: Path, out_dir: Path, limits: Limits, 
             raise SandboxError(kind="unavailable", message=f"The features path {features_path} is not a regular "
                                "file; this is a platform problem: pass the Parquet file itself.")
         out_dir.mkdir(parents=True, exist_ok=True)
+        zygote = warm.zygote_for(kind=kind, max_output_mb=limits.max_output_mb, runtime=built, state=state)
+        if zygote is not None:
+            from dabiwu.sandbox.zygote import ZygoteGone
+
+            try:
+                return zygote.dispatch(model_dir=model_dir, features_fd=features_fd, out_dir=out_dir, limits=limits)
+            except ZygoteGone:
+                warm.zygote_gone(zygote)  # replaced for the next job; this one takes a sandbox of its own
         sandbox = warm.take(kind=kind, max_output_mb=limits.max_output_mb, runtime=built, state=state)
         if sandbox is None:
             sandbox = prepare(kind=kind, max_output_mb=limits.max_output_mb, model_dir=model_dir, runtime=built,

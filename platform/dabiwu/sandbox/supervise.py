@@ -72,6 +72,7 @@ class Outcome:
     status_lines: list[str] = field(default_factory=list)
     stdout: BoundedLog = field(default_factory=BoundedLog)
     stderr: BoundedLog = field(default_factory=BoundedLog)
+    status_bytes: bytearray = field(default_factory=bytearray)  # the status pipe, bounded to _STATUS_MAX
 
 
 def spawn(*, argv: list[str], env: dict[str, str], cwd: Path, pass_fds: tuple[int, ...]) -> subprocess.Popen:
@@ -112,11 +113,60 @@ def supervise(
     """
     started = time.monotonic()
     pidfd = os.pidfd_open(proc.pid)
+    assert proc.stdout is not None and proc.stderr is not None
+
+    def terminate() -> None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    try:
+        out = watch(stdout_fd=proc.stdout.fileno(), stderr_fd=proc.stderr.fileno(), status_r=status_r,
+                    predictions_r=predictions_r, exit_fd=pidfd, terminate=terminate,
+                    predictions_path=predictions_path, max_output_bytes=max_output_bytes, wall_seconds=wall_seconds,
+                    job_uid=job_uid, job_memory_mb=job_memory_mb, status_already_read=status_already_read,
+                    hwm_root_pid=proc.pid)
+    finally:
+        os.close(pidfd)  # the pipes' read ends belong to the caller
+        proc.stdout.close()
+        proc.stderr.close()
+        # Blocks only until the SIGKILL above (if any) lands.
+        _, wait_status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(wait_status)  # keeps Popen from waiting again
+
+    out.runtime_s = time.monotonic() - started
+    out.peak_rss_mb = usage.ru_maxrss / 1024.0  # KiB on Linux
+    out.cpu_s = usage.ru_utime + usage.ru_stime
+    set_exit(out, wait_status, signal_in_exit_code=signal_in_exit_code)
+    return out
+
+
+def set_exit(out: Outcome, wait_status: int, *, signal_in_exit_code: bool) -> None:
+    """How the sandbox process ended, from its wait status (bwrap reports signal N as exit 128+N)."""
+    if os.WIFSIGNALED(wait_status):
+        out.signal = os.WTERMSIG(wait_status)
+    else:
+        code = os.WEXITSTATUS(wait_status)
+        if signal_in_exit_code and code > 128 and (code - 128) in signal.valid_signals():
+            out.signal = code - 128
+        else:
+            out.exit_code = code
+    out.status_lines = bytes(out.status_bytes).decode("utf-8", errors="replace").splitlines()
+
+
+def watch(*, stdout_fd: int, stderr_fd: int, status_r: int, predictions_r: int, exit_fd: int, terminate,  # noqa: ANN001
+          predictions_path: Path, max_output_bytes: int, wall_seconds: float, job_uid: int | None,
+          job_memory_mb: float | None, status_already_read: bytes = b"", hwm_root_pid: int | None = None) -> Outcome:
+    """Drain a running job's pipes until `exit_fd` is readable (a pidfd, or a pipe the fork-server's keeper
+    writes when the job has ended) and the pipes are closed; enforce start-up and wall clock, output size and
+    job memory with `terminate()`. The exit fields are the caller's to fill."""
+    started = time.monotonic()
     out = Outcome(exit_code=None, signal=None, timed_out=False, ready=False, output_too_large=False, output_bytes=0,
                   runtime_s=0.0, peak_rss_mb=0.0, cpu_s=0.0)
-    status_buf = bytearray(status_already_read[:_STATUS_MAX])
-    assert proc.stdout is not None and proc.stderr is not None
-    sinks = {proc.stdout.fileno(): out.stdout, proc.stderr.fileno(): out.stderr}
+    status_buf = out.status_bytes
+    status_buf += status_already_read[:_STATUS_MAX]
+    sinks = {stdout_fd: out.stdout, stderr_fd: out.stderr}
     deadline = started + STARTUP_SECONDS
     if b"\nready " in status_buf:
         out.ready = True
@@ -127,10 +177,7 @@ def supervise(
         nonlocal killed
         if not killed:
             killed = True
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            terminate()
 
     sel = selectors.DefaultSelector()
     try:
@@ -138,14 +185,14 @@ def supervise(
             for fd in (*sinks, status_r, predictions_r):
                 os.set_blocking(fd, False)
                 sel.register(fd, selectors.EVENT_READ)
-            sel.register(pidfd, selectors.EVENT_READ)
+            sel.register(exit_fd, selectors.EVENT_READ)
             exited_at: float | None = None
             open_pipes = len(sinks) + 2
             next_memory_check = started
             while open_pipes or exited_at is None:
                 now = time.monotonic()
-                if exited_at is None:
-                    out.sampled_hwm_mb = max(out.sampled_hwm_mb, descendants_hwm_mb(proc.pid))
+                if exited_at is None and hwm_root_pid is not None:
+                    out.sampled_hwm_mb = max(out.sampled_hwm_mb, descendants_hwm_mb(hwm_root_pid))
                 if job_uid is not None and job_memory_mb is not None and now >= next_memory_check and not killed:
                     next_memory_check = now + _MEMORY_CHECK_S
                     total = job_pss_mb(job_uid)
@@ -164,9 +211,9 @@ def supervise(
                     break
                 for key, _ in sel.select(timeout=max(0.0, min(deadline - now, _MEMORY_CHECK_S))):
                     fd = key.fd
-                    if fd == pidfd:
+                    if fd == exit_fd:
                         exited_at = time.monotonic()
-                        sel.unregister(pidfd)
+                        sel.unregister(exit_fd)
                         continue
                     try:
                         data = os.read(fd, _READ)
@@ -197,27 +244,8 @@ def supervise(
         raise
     finally:
         sel.close()
-        os.close(pidfd)  # the pipes' read ends belong to the caller
-        proc.stdout.close()
-        proc.stderr.close()
-        # Blocks only until the SIGKILL above (if any) lands.
-        _, wait_status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(wait_status)  # keeps Popen from waiting again
-
-    out.runtime_s = time.monotonic() - started
-    out.peak_rss_mb = usage.ru_maxrss / 1024.0  # KiB on Linux
-    out.cpu_s = usage.ru_utime + usage.ru_stime
-    if os.WIFSIGNALED(wait_status):
-        out.signal = os.WTERMSIG(wait_status)
-    else:
-        code = os.WEXITSTATUS(wait_status)
-        if signal_in_exit_code and code > 128 and (code - 128) in signal.valid_signals():
-            out.signal = code - 128
-        else:
-            out.exit_code = code
     out.status_lines = bytes(status_buf).decode("utf-8", errors="replace").splitlines()
     return out
-
 
 
 def kill_and_reap(proc: subprocess.Popen) -> None:

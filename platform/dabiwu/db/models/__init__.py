@@ -3,7 +3,9 @@
 from dabiwu.db.models.accounts import ApiToken, District, Team, TeamMergeRequest, User
 from dabiwu.db.models.audit import AuditEvent
 from dabiwu.db.models.challenges import Challenge, DatasetVersion
+from dabiwu.db.models.history import RegistryEvent
 from dabiwu.db.models.judging import BoardSnapshot, Review
+from dabiwu.db.models.notifications import Notification, Webhook, WebhookDelivery
 from dabiwu.db.models.registry import LeadOutcome, ModelPull, RegistryListing
 from dabiwu.db.models.submissions import Job, QuotaUsage, Score, Submission, WorkerHeartbeat
 
@@ -17,7 +19,9 @@ __all__ = [
     "Job",
     "LeadOutcome",
     "ModelPull",
+    "Notification",
     "QuotaUsage",
+    "RegistryEvent",
     "RegistryListing",
     "Review",
     "Score",
@@ -25,5 +29,7 @@ __all__ = [
     "Team",
     "TeamMergeRequest",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "WorkerHeartbeat",
 ]

@@ -6,7 +6,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from dabiwu.audit.service import record
-from dabiwu.db.base import utcnow
+from dabiwu.db.base import new_id, utcnow
 from dabiwu.db.models import User, Webhook, WebhookDelivery
 from dabiwu.errors import DabiwuError
 from dabiwu.notifications.signing import new_salt, webhook_secret
@@ -33,10 +33,9 @@ def _new_secret(webhook: Webhook, settings: Settings) -> str:
 def create_webhook(session: Session, *, settings: Settings, actor: User, name: str, url: str, events: list[str],
                    active: bool) -> tuple[Webhook, str]:
     check_url(url, allowed_hosts=settings.webhook_allowed_hosts)
-    webhook = Webhook(name=name, url=url, events=sorted(set(events)), active=active, created_by=actor.id)
+    webhook = Webhook(id=new_id(), name=name, url=url, events=sorted(set(events)), active=active, created_by=actor.id)
+    secret = _new_secret(webhook, settings)  # the id is part of what the secret is derived from
     session.add(webhook)
-    session.flush()  # the id is part of what the secret is derived from
-    secret = _new_secret(webhook, settings)
     session.flush()
     record(session, actor=actor, action="webhook.create", object_type="webhook", object_id=webhook.id,
            detail={"url": url, "events": webhook.events})

@@ -284,6 +284,18 @@ def promote(
     return Promoted(listing=listing, champion_version=champion)
 
 
+def promote_keeping_refusals(session: Session, *, sessionmaker, **kwargs: Any) -> Promoted:
+    """`promote`, and when its gates refuse it, the refusal kept in the history (in a transaction of its own,
+    since the promotion's rolls back) before it answers the caller."""
+    try:
+        return promote(session, **kwargs)
+    except Refusal as refusal:
+        session.rollback()
+        record_refused_gates(sessionmaker, submission_id=kwargs["submission_id"], actor_id=kwargs["actor"].id,
+                             refusal=refusal)
+        raise
+
+
 def _check_promotable(
     session: Session, *, submission: Submission, challenge: Challenge, reason: str | None, override: bool
 ) -> None:

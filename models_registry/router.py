@@ -18,12 +18,10 @@ from models_registry.history import champion_at, history_query
 from models_registry.mlflow_adapter import CHAMPION, backend_for
 from models_registry.promotion import (
     PROMOTION_LOCK,
-    Refusal,
     check_gates,
     delist,
     latest_score,
-    promote,
-    record_refused_gates,
+    promote_keeping_refusals,
 )
 from models_registry.pulls import record_pull
 from models_registry.schemas import (
@@ -66,18 +64,12 @@ def promote_submission(
     backend = backend_for(settings)
     # Held until after the commit: two promotions must not both take the last free place.
     with PROMOTION_LOCK:
-        try:
-            result = promote(
-                session, store=request.app.state.store, backend=backend, submission_id=submission_id, actor=user,
-                reason=body.reason, override=body.override, scratch_root=settings.home_dir / "tmp",
-                max_tree_files=settings.model_tree_max_files,
-                max_tree_bytes=settings.model_tree_max_mb * 1024 * 1024,
-            )
-        except Refusal as refusal:  # not translated: the refusal answers itself; its gate result is kept
-            session.rollback()
-            record_refused_gates(request.app.state.sessionmaker, submission_id=submission_id, actor_id=user.id,
-                                 refusal=refusal)
-            raise
+        result = promote_keeping_refusals(
+            session, sessionmaker=request.app.state.sessionmaker, store=request.app.state.store, backend=backend,
+            submission_id=submission_id, actor=user, reason=body.reason, override=body.override,
+            scratch_root=settings.home_dir / "tmp", max_tree_files=settings.model_tree_max_files,
+            max_tree_bytes=settings.model_tree_max_mb * 1024 * 1024,
+        )
         session.commit()
     listing = result.listing
     return PromoteOut(

@@ -50,6 +50,8 @@ class OutcomeIn(BaseModel):
     version: int | str
     outcome: str
     note: str = ""
+    # the digest `dabiwu leads run` wrote beside the lead; checked against the version's when given
+    model_sha256: str | None = Field(default=None, max_length=128)
 
 
 class OutcomesResult(BaseModel):

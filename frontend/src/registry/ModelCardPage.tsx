@@ -12,6 +12,7 @@ import { Markdown } from "../common/Markdown";
 import { useChallengeTitles, useDistrictNames } from "../common/useChallengeTitles";
 import { useRole } from "../common/usePermissionsRole";
 import { DelistButton } from "./DelistButton";
+import { HistoryTimeline } from "./HistoryTimeline";
 import { ErrorState, Loading } from "../common/States";
 import { formatScore } from "../common/text";
 import { percent, type VersionDetail } from "./types";
@@ -145,6 +146,8 @@ export function ModelCardPage() {
         <Typography variant="body2" data-testid="model-runtime">
           {translate("dabiwu.challenge.runtime")}: {d.runtime || "—"}
         </Typography>
+        <Typography variant="h6">{translate("dabiwu.history.title")}</Typography>
+        <HistoryTimeline slug={d.registered_model} />
       </Stack>
     );
   }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from dabiwu.challenges.phases import SHANGHAI
 from dabiwu.errors import DabiwuError
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def parse_moment(text: str) -> datetime:

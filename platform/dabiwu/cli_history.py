@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from dabiwu.cli_client import client, console, fail_on_error
+from dabiwu.cli_client import client, fail_on_error
 from dabiwu.timefmt import to_beijing
 
 KIND_ZH = {"promoted": "上架", "delisted": "下架", "alias_moved": "冠军变更", "gates_passed": "门槛通过",

@@ -49,8 +49,7 @@ def mark_all_read(user: CurrentUser, session: SessionDep) -> MarkedOut:
 @router.post("/notifications/{notification_id}/read", response_model=MarkedOut)
 def mark_read(notification_id: str, user: CurrentUser, session: SessionDep) -> MarkedOut:
     changed = service.mark_read(session, user_id=user.id, notification_id=notification_id)
-    if not changed and not session.scalar(service.my_notifications(user.id).where(
-            service.Notification.id == notification_id)):
+    if not changed and not service.owns(session, user_id=user.id, notification_id=notification_id):
         raise DabiwuError(f"You have no notification {notification_id}.", f"您没有编号为 {notification_id} 的通知。",
                           code="notification_not_found", status=404)
     session.commit()
@@ -59,7 +58,7 @@ def mark_read(notification_id: str, user: CurrentUser, session: SessionDep) -> M
 
 @router.get("/admin/webhooks", response_model=list[WebhookOut])
 def list_webhooks(_: AdminUser, session: SessionDep, page: PageDep, response: Response) -> list:
-    return paginate(session, webhooks.select(webhooks.Webhook).order_by(webhooks.Webhook.created_at), page, response)
+    return paginate(session, webhooks.webhooks_query(), page, response)
 
 
 @router.post("/admin/webhooks", response_model=WebhookCreated, status_code=201)
@@ -110,4 +109,4 @@ def list_deliveries(
 def retry_delivery(webhook_id: str, delivery_id: str, _: AdminUser, session: SessionDep):
     webhooks.retry_delivery(session, webhook_id=webhook_id, delivery_id=delivery_id)
     session.commit()
-    return session.get(webhooks.WebhookDelivery, delivery_id)
+    return webhooks.delivery(session, delivery_id)

@@ -70,6 +70,14 @@ def delete_webhook(session: Session, *, actor: User, webhook: Webhook) -> None:
     session.flush()
 
 
+def webhooks_query() -> Select:
+    return select(Webhook).order_by(Webhook.created_at, Webhook.id)
+
+
+def delivery(session: Session, delivery_id: str) -> WebhookDelivery | None:
+    return session.get(WebhookDelivery, delivery_id)
+
+
 def deliveries_query(webhook_id: str, *, status: str | None = None) -> Select:
     query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id)
     if status:

@@ -37,6 +37,9 @@ CSV_HEADERS = {
     "version": "version", "模型版本": "version",
     "outcome": "outcome", "结果": "outcome", "核查结果": "outcome",
     "note": "note", "备注": "note",
+    # `dabiwu leads run` writes these beside each lead: the lead list names the model that made it
+    "model_version": "version",
+    "model_sha256": "model_sha256", "模型摘要": "model_sha256",
 }
 REQUIRED_FIELDS = ("lead_id", "version", "outcome")
 
@@ -62,9 +65,11 @@ class OutcomeRow:
     version: int
     outcome: str
     note: str = ""
+    model_sha256: str | None = None  # when given, it must be the version's digest (the lead list's own column)
 
 
-def normalise_row(*, lead_id: Any, version: Any, outcome: Any, note: Any = "", line: int | None = None) -> OutcomeRow:
+def normalise_row(*, lead_id: Any, version: Any, outcome: Any, note: Any = "", model_sha256: Any = None,
+                  line: int | None = None, **_ignored: Any) -> OutcomeRow:
     where_en = f" (row {line})" if line is not None else ""
     where_zh = f"（第 {line} 行）" if line is not None else ""
     lead = str(lead_id if lead_id is not None else "").strip()
@@ -83,7 +88,14 @@ def normalise_row(*, lead_id: Any, version: Any, outcome: Any, note: Any = "", l
             f"outcome{where_zh} 为 {outcome!r}：请填写 confirmed（成案）、rejected（不成案）或 pending（待核查）。",
             column="outcome",
         )
-    return OutcomeRow(lead_id=lead, version=number, outcome=word, note=str(note or "").strip()[:2000])
+    digest = str(model_sha256 or "").strip().lower() or None
+    if digest is not None and (len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest)):
+        raise OutcomeError(f"model_sha256{where_en} is not a sha256 digest (64 hex characters): copy it from the "
+                           "lead list `dabiwu leads run` wrote, or leave it out.",
+                           f"model_sha256{where_zh} 不是 sha256 摘要（64 位十六进制）：请从 `dabiwu leads run` 生成的线索清单复制，"
+                           "或删去该列。", column="model_sha256")
+    return OutcomeRow(lead_id=lead, version=number, outcome=word, note=str(note or "").strip()[:2000],
+                      model_sha256=digest)
 
 
 def parse_outcomes_csv(data: bytes) -> list[OutcomeRow]:
@@ -116,7 +128,8 @@ def parse_outcomes_csv(data: bytes) -> list[OutcomeRow]:
         if len(rows) >= MAX_ROWS:
             raise OutcomeError(f"More than {MAX_ROWS} rows: split the file.", f"超过 {MAX_ROWS} 行：请拆分文件。")
         record = dict(zip(fields, values))
-        rows.append(normalise_row(line=line, **{name: record.get(name) for name in (*REQUIRED_FIELDS, "note")}))
+        rows.append(normalise_row(line=line, **{name: record.get(name)
+                                                for name in (*REQUIRED_FIELDS, "note", "model_sha256")}))
     return rows
 
 
@@ -148,6 +161,17 @@ def upsert_outcomes(session: Session, *, user: User, challenge: Challenge, rows:
             f"{challenge.slug} has no registry version {', '.join(map(str, unknown))}; its versions are: {known}.",
             f"{challenge.slug} 没有第 {', '.join(map(str, unknown))} 版；现有版本：{known}。",
             column="version",
+        )
+    wrong = next((row for row in rows if row.model_sha256 and row.model_sha256 != listings[row.version].model_sha256),
+                 None)
+    if wrong is not None:
+        raise OutcomeError(
+            f"Lead {wrong.lead_id} names version {wrong.version} with sha256 {wrong.model_sha256[:12]}…, but version "
+            f"{wrong.version} is {listings[wrong.version].model_sha256[:12]}…: these leads came from another model; "
+            "check the version column.",
+            f"线索 {wrong.lead_id} 标注第 {wrong.version} 版、摘要 {wrong.model_sha256[:12]}…，但第 {wrong.version} 版的摘要为 "
+            f"{listings[wrong.version].model_sha256[:12]}…：这些线索来自其他模型，请核对版本列。",
+            column="model_sha256",
         )
     latest = {(listings[row.version].id, row.lead_id): row for row in rows}
     existing = {

@@ -22,6 +22,7 @@ import shutil
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from dabiwu.registry_port import (
     copy_model_tree,
     default_runtime,
     files_of_tree,
+    notify,
     model_expired,
     read_untrusted_mlmodel,
     record_audit,
@@ -53,6 +55,7 @@ from dabiwu.registry_port import (
     write_tree,
 )
 from models_registry.gates import GateReport, evaluate_gates
+from models_registry.history import last_alias_target, record_alias_move, record_event
 from models_registry.mlflow_adapter import CHAMPION, RegistryBackend, backend_for
 from models_registry.model_card import build_model_card
 from models_registry.pulls import folder_sha256
@@ -172,6 +175,26 @@ def _aligned_scores(store: ObjectStore, key: str, ids: pd.Series) -> np.ndarray 
     return aligned.to_numpy(dtype=np.float64)
 
 
+def _gate_summary(report: dict) -> dict:
+    """The gate checks as the history keeps them: name, passed, value and limit (no per-row data)."""
+    checks = [{key: check.get(key) for key in ("name", "passed", "value", "threshold", "message_en", "message_zh")}
+              for check in report.get("checks", [])]
+    return {"passed": report.get("passed"), "checks": checks}
+
+
+def record_refused_gates(sessionmaker, *, submission_id: str, actor_id: int, refusal: "Refusal") -> None:
+    """A promotion refused by its gates rolls back, so the refusal is written in a transaction of its own."""
+    with sessionmaker() as session:
+        submission = session.get(Submission, submission_id)
+        actor = session.get(User, actor_id)
+        if submission is None or refusal.gates is None:
+            return
+        record_event(session, registered_model=submission.challenge.slug, kind="gates_refused", actor=actor,
+                     detail={**_gate_summary(refusal.gates), "submission_id": submission_id, "code": refusal.code},
+                     reason=refusal.detail[:2000])
+        session.commit()
+
+
 def _refuse_on(report: GateReport) -> None:
     failures = report.failures()
     if not failures:
@@ -201,6 +224,7 @@ def promote(
     scratch_root: Path,
     max_tree_files: int = 5000,
     max_tree_bytes: int = 4096 * 1024 * 1024,
+    now: datetime | None = None,
 ) -> Promoted:
     submission = session.get(Submission, submission_id)
     if submission is None:
@@ -257,7 +281,15 @@ def promote(
     )
     session.add(listing)
     session.flush()
-    champion = repoint_champion(session, backend=backend, challenge=challenge)
+    runtime = runtime_of(challenge, submission)
+    record_event(session, registered_model=challenge.slug, kind="gates_passed", actor=actor, version=version,
+                 listing=listing, runtime=runtime, at=now, detail=_gate_summary(report.to_dict()))
+    record_event(session, registered_model=challenge.slug, kind="promoted", actor=actor, version=version,
+                 listing=listing, runtime=runtime, reason=reason, at=now, detail={"override": listing.override})
+    notify.model_promoted(session, registered_model=challenge.slug, version=version, team=submission.team.name,
+                          model_sha256=checksum, at=now)
+    champion = repoint_champion(session, backend=backend, challenge=challenge, actor=actor, reason=reason,
+                                cause="promoted", now=now)
     record_audit(
         session, actor=actor, action="registry.promote", object_type="submission", object_id=submission.id,
         detail={"registered_model": challenge.slug, "version": version, "reason": reason, "override": listing.override,
@@ -266,18 +298,35 @@ def promote(
     return Promoted(listing=listing, champion_version=champion)
 
 
+def promote_keeping_refusals(session: Session, *, sessionmaker, **kwargs: Any) -> Promoted:
+    """`promote`, and when its gates refuse it, the refusal kept in the history (in a transaction of its own,
+    since the promotion's rolls back) before it answers the caller."""
+    try:
+        return promote(session, **kwargs)
+    except Refusal as refusal:
+        session.rollback()
+        record_refused_gates(sessionmaker, submission_id=kwargs["submission_id"], actor_id=kwargs["actor"].id,
+                             refusal=refusal)
+        raise
+
+
 def promote_and_commit(
     session: Session, *, settings: Any, store: ObjectStore, submission_id: str, actor: User, reason: str | None,
-    override: bool,
+    override: bool, sessionmaker: Any = None,
 ) -> Promoted:
     """`promote` with this install's registry and bounds, committed before PROMOTION_LOCK is released, so two
-    promotions can never both take the last free place.  For the edges that promote: the API, the demo."""
+    promotions can never both take the last free place.  For the edges that promote: the API, the demo.  With a
+    `sessionmaker`, a refusal by the gates is kept in the model's history (`promote_keeping_refusals`)."""
     with PROMOTION_LOCK:
-        result = promote(
-            session, store=store, backend=backend_for(settings), submission_id=submission_id, actor=actor,
+        kwargs = dict(
+            store=store, backend=backend_for(settings), submission_id=submission_id, actor=actor,
             reason=reason, override=override, scratch_root=settings.home_dir / "tmp",
             max_tree_files=settings.model_tree_max_files, max_tree_bytes=settings.model_tree_max_mb * 1024 * 1024,
         )
+        if sessionmaker is not None:
+            result = promote_keeping_refusals(session, sessionmaker=sessionmaker, **kwargs)
+        else:
+            result = promote(session, **kwargs)
         session.commit()
     return result
 
@@ -433,8 +482,10 @@ def runtime_of(challenge: Challenge, submission: Submission) -> str:
 # -- champion and delisting ----------------------------------------------------------------
 
 
-def repoint_champion(session: Session, *, backend: RegistryBackend, challenge: Challenge) -> int | None:
-    """`champion` -> the listed version with the best private score (the earlier one on a tie)."""
+def repoint_champion(session: Session, *, backend: RegistryBackend, challenge: Challenge, actor: User | None = None,
+                     reason: str | None = None, cause: str = "repointed", now: datetime | None = None) -> int | None:
+    """`champion` -> the listed version with the best private score (the earlier one on a tie).
+    A move is written to the history, and those who pulled the model are told."""
     best = session.scalar(
         select(RegistryListing)
         .where(RegistryListing.challenge_id == challenge.id, RegistryListing.listed.is_(True))
@@ -442,12 +493,20 @@ def repoint_champion(session: Session, *, backend: RegistryBackend, challenge: C
         .limit(1)
     )
     version = best.version if best is not None else None
+    known, previous = last_alias_target(session, registered_model=challenge.slug, alias=CHAMPION)
+    if not known:  # installs from before the history: ask MLflow once where the alias points
+        previous = backend.alias_version(name=challenge.slug, alias=CHAMPION)
     backend.point_alias(name=challenge.slug, alias=CHAMPION, version=version)
+    moved = record_alias_move(session, registered_model=challenge.slug, alias=CHAMPION, previous=previous,
+                              target=version, actor=actor, reason=reason, cause=cause, at=now)
+    if moved is not None and previous is not None:
+        notify.champion_replaced(session, registered_model=challenge.slug, previous=previous, current=version, at=now)
     return version
 
 
 def delist(
-    session: Session, *, backend: RegistryBackend, slug: str, version: int, actor: User, reason: str | None
+    session: Session, *, backend: RegistryBackend, slug: str, version: int, actor: User, reason: str | None,
+    now: datetime | None = None,
 ) -> tuple[RegistryListing, int | None]:
     challenge = session.scalar(select(Challenge).where(Challenge.slug == slug).with_for_update())
     listing = None
@@ -460,12 +519,16 @@ def delist(
     if not listing.listed:
         raise Refusal(409, "not_listed", f"{slug} version {version} is already delisted.", f"{slug} 第 {version} 版已下架。")
     listing.listed = False
-    listing.delisted_at = utcnow()
+    listing.delisted_at = now or utcnow()
     listing.delisted_by = actor.id
     listing.delist_reason = (reason or "").strip() or None
     session.flush()
     backend.set_version_tag(name=slug, version=version, key="listed", value="false")
-    champion = repoint_champion(session, backend=backend, challenge=challenge)
+    record_event(session, registered_model=slug, kind="delisted", actor=actor, version=version, listing=listing,
+                 reason=listing.delist_reason, at=now)
+    notify.model_delisted(session, registered_model=slug, version=version, reason=listing.delist_reason, at=now)
+    champion = repoint_champion(session, backend=backend, challenge=challenge, actor=actor,
+                                reason=listing.delist_reason, cause="delisted", now=now)
     record_audit(
         session, actor=actor, action="registry.delist", object_type="registry_version", object_id=f"{slug}/{version}",
         detail={"reason": listing.delist_reason, "champion": champion},

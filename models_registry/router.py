@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from dabiwu.registry_port import (
     DabiwuError,
     DistrictUser,
     JudgeUser,
+    PageDep,
     RegistryReader,
     Score,
     SessionDep,
     Submission,
     challenge_or_404,
+    paginate,
+    utcnow,
 )
 from models_registry import outcomes as outcome_service
+from models_registry.history import champion_at, history_query
 from models_registry.mlflow_adapter import CHAMPION, backend_for
 from models_registry.promotion import PROMOTION_LOCK, check_gates, delist, latest_score, promote_and_commit
 from models_registry.pulls import record_pull
 from models_registry.schemas import (
+    ChampionAtOut,
     DelistIn,
     DelistOut,
     OutcomeIn,
@@ -30,10 +35,12 @@ from models_registry.schemas import (
     PromoteOut,
     PullIn,
     PullOut,
+    RegistryEventOut,
     RegistryModelOut,
     VersionDetail,
 )
-from models_registry.views import registry_models, version_detail
+from models_registry.times import parse_moment
+from models_registry.views import event_out, registry_models, version_detail
 
 router = APIRouter(tags=["registry"])
 
@@ -55,7 +62,8 @@ def promote_submission(
     submission_id: str, body: PromoteIn, request: Request, user: JudgeUser, session: SessionDep
 ) -> PromoteOut:
     result = promote_and_commit(session, settings=request.app.state.settings, store=request.app.state.store,
-                                submission_id=submission_id, actor=user, reason=body.reason, override=body.override)
+                                submission_id=submission_id, actor=user, reason=body.reason, override=body.override,
+                                sessionmaker=request.app.state.sessionmaker)
     listing = result.listing
     return PromoteOut(
         registered_model=listing.registered_model,
@@ -103,6 +111,34 @@ def read_version(slug: str, version: int, user: RegistryReader, session: Session
     if detail is None:
         raise _no_version(slug, version)
     return detail
+
+
+@router.get("/registry/models/{slug}/history", response_model=list[RegistryEventOut])
+def model_history(
+    slug: str, user: RegistryReader, session: SessionDep, page: PageDep, response: Response,
+    at: Annotated[str | None, Query(description="only events at or before this time (ISO 8601; a date means the "
+                                                "end of that day, Beijing time)")] = None,
+    kind: Annotated[list[str] | None, Query(description="only these kinds (repeat the parameter)")] = None,
+) -> list[RegistryEventOut]:
+    """Alias moves, promotions, delistings and gate results of one registered model, newest first."""
+    challenge_or_404(session, slug)
+    until = parse_moment(at) if at else None
+    return [event_out(row) for row in paginate(session, history_query(slug, until=until, kinds=kind), page, response)]
+
+
+@router.get("/registry/models/{slug}/champion", response_model=ChampionAtOut)
+def model_champion_at(
+    slug: str, user: RegistryReader, session: SessionDep,
+    at: Annotated[str | None, Query(description="ISO 8601 time, or a date (its end, Beijing time); default now")] = None,
+) -> ChampionAtOut:
+    """Which version was the champion at `at`, with the lineage of the move that made it so."""
+    challenge_or_404(session, slug)
+    moment = parse_moment(at) if at else utcnow()
+    event = champion_at(session, registered_model=slug, at=moment)
+    return ChampionAtOut(registered_model=slug, alias=CHAMPION, at=moment,
+                         version=event.version if event is not None else None,
+                         since=event.at if event is not None else None,
+                         event=event_out(event) if event is not None else None)
 
 
 @router.post("/registry/pulls", response_model=PullOut, status_code=201)

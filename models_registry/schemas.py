@@ -50,6 +50,8 @@ class OutcomeIn(BaseModel):
     version: int | str
     outcome: str
     note: str = ""
+    # the digest `dabiwu leads run` wrote beside the lead; checked against the version's when given
+    model_sha256: str | None = Field(default=None, max_length=128)
 
 
 class OutcomesResult(BaseModel):
@@ -135,3 +137,36 @@ class RegistryModelOut(BaseModel):
     max_listed: int
     listed: list[VersionSummary]
     delisted: list[VersionSummary]
+
+
+class RegistryEventOut(BaseModel):
+    """One entry of a registered model's history (GET /registry/models/{slug}/history)."""
+
+    id: int
+    at: datetime
+    registered_model: str
+    kind: str  # promoted | delisted | alias_moved | gates_passed | gates_refused
+    version: int | None
+    alias: str | None
+    previous_version: int | None
+    actor: str
+    reason: str | None
+    submission_id: str | None
+    team: str | None
+    dataset_version: str | None
+    dataset_sha256: str | None
+    scorer_version: str | None
+    runtime: str | None
+    model_sha256: str | None
+    detail: dict[str, Any]
+
+
+class ChampionAtOut(BaseModel):
+    """Which version an alias named at a moment, and the move that made it so (None: it named nothing)."""
+
+    registered_model: str
+    alias: str
+    at: datetime
+    version: int | None
+    since: datetime | None
+    event: RegistryEventOut | None

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dabiwu.registry_port import Challenge, District, LeadOutcome, ModelPull, RegistryListing, Score, Submission, User
+from dabiwu.registry_port import Challenge, District, LeadOutcome, ModelPull, RegistryEvent, RegistryListing, Score, Submission, User
 from models_registry.outcomes import field_summary
-from models_registry.schemas import Adoption, RegistryModelOut, VersionDetail, VersionSummary
+from models_registry.schemas import Adoption, RegistryEventOut, RegistryModelOut, VersionDetail, VersionSummary
 
 
 def registry_models(session: Session) -> list[RegistryModelOut]:
@@ -115,4 +115,14 @@ def adoption(session: Session, *, listing: RegistryListing) -> Adoption:
         pulls=int(pulls),
         leads_reported=int(sum(reported.values())),
         cases_made=int(reported.get("confirmed", 0)),
+    )
+
+
+def event_out(event: RegistryEvent) -> RegistryEventOut:
+    return RegistryEventOut(
+        id=event.id, at=event.at, registered_model=event.registered_model, kind=event.kind, version=event.version,
+        alias=event.alias, previous_version=event.previous_version, actor=event.actor_name, reason=event.reason,
+        submission_id=event.submission_id, team=event.team, dataset_version=event.dataset_version,
+        dataset_sha256=event.dataset_sha256, scorer_version=event.scorer_version, runtime=event.runtime,
+        model_sha256=event.model_sha256, detail=event.detail or {},
     )

@@ -21,6 +21,7 @@ from dabiwu.deps import AdminUser
 from dabiwu.errors import install_error_handlers
 from dabiwu.frontend import mount_frontend
 from dabiwu.leaderboards.fast_path import BoardFastPath
+from dabiwu.notifications.dispatcher import WebhookDispatcher
 from dabiwu.observability import Metrics, RequestContextMiddleware, configure_logging
 from dabiwu.readiness import SandboxCheck
 from dabiwu.registry_mount import RegistryHooks, mount_mlflow
@@ -44,6 +45,7 @@ def api_router() -> APIRouter:
     from dabiwu.executors.router import router as queue_router
     from dabiwu.judging.router import router as judging_router
     from dabiwu.leaderboards.router import router as leaderboards_router
+    from dabiwu.notifications.router import router as notifications_router
     from dabiwu.scoring.router import router as scoring_router
     from dabiwu.submissions.router import router as submissions_router
     from models_registry.router import router as registry_router
@@ -51,7 +53,7 @@ def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
     routers = (auth_router, users_router, audit_router, challenges_router, submissions_router, leaderboards_router,
                queue_router, judging_router, teams_router, scoring_router, registry_router,
-               bundles_router, leads_router)
+               bundles_router, leads_router, notifications_router)
     for sub in routers:
         router.include_router(sub)
     return router
@@ -65,7 +67,9 @@ def registry_hooks() -> RegistryHooks:
     return RegistryHooks(backend_for=backend_for, record_pull=record_pull)
 
 
-def create_app(settings: Settings | None = None, *, start_workers: bool = False) -> FastAPI:
+def create_app(settings: Settings | None = None, *, start_workers: bool = False,
+               deliver_webhooks: bool = False) -> FastAPI:
+    """`deliver_webhooks`: run the webhook dispatcher in this process (`serve` does; tests call it directly)."""
     settings = settings or get_settings()
     configure_logging(json_logs=settings.log_json, log_file=settings.log_file)
     if settings.mode != "production" and settings.sandbox == "none":
@@ -77,9 +81,14 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = False)
             from dabiwu.executors.factory import start_executor
 
             app.state.executor = start_executor(settings)
+        if deliver_webhooks:
+            app.state.webhook_dispatcher = WebhookDispatcher(app.state.sessionmaker, settings).start()
         try:
             yield
         finally:
+            dispatcher = getattr(app.state, "webhook_dispatcher", None)
+            if dispatcher is not None:
+                dispatcher.stop()
             executor = getattr(app.state, "executor", None)
             if executor is not None:
                 executor.shutdown()

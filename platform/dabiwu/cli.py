@@ -6,6 +6,7 @@ import typer
 
 from dabiwu.cli_admin import challenges_app, users_app
 from dabiwu.cli_client import register_client_commands
+from dabiwu.cli_history import register_history_commands
 from dabiwu.cli_registry import DistrictTools, register_registry_commands
 from dabiwu.cli_runtimes import runtimes_app
 from dabiwu.cli_server import register_server_commands
@@ -30,6 +31,7 @@ app.add_typer(storage_app, name="storage")
 register_server_commands(app)
 register_client_commands(app)
 register_registry_commands(app, tools=district_tools)
+register_history_commands(app)
 
 if __name__ == "__main__":
     app()

@@ -107,9 +107,16 @@ def register_registry_commands(app: typer.Typer, *, tools: Callable[[], District
             if exc.log_tail:
                 console.print(exc.log_tail, markup=False, highlight=False)
             raise typer.Exit(1) from None
+        # Every lead names the exact model that made it (history: GET /registry/models/NAME/history), and the
+        # same columns go back with the outcomes (`model_version`, `model_sha256`), where the digest is checked.
+        ranked["model"] = version["registered_model"]
+        ranked["model_version"] = int(version["version"])
+        ranked["model_sha256"] = version["model_sha256"]
         district.write_table(ranked, out)
         console.print(f"{len(ranked)} records scored with {version['registered_model']} version "
                       f"{version['version']}; ranked lead list written to {out}")
+        print(f"model {version['registered_model']} version {version['version']} sha256 {version['model_sha256']} "
+              "(in the lead list's model_version and model_sha256 columns)")
 
 
 def model_uri(ref: str) -> str:

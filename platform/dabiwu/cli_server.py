@@ -81,7 +81,7 @@ def register_server_commands(app: typer.Typer) -> None:
                 raise typer.Exit(2)
             _serve_processes(settings, start_workers=start_workers, demo=demo and workers, steps=steps)
             return
-        app_instance = create_app(settings, start_workers=start_workers)
+        app_instance = create_app(settings, start_workers=start_workers, deliver_webhooks=True)
         warm_boards(settings.resolved_database_url)
         if demo and workers:
             from dabiwu.demo_submissions import start_demo_activity
@@ -142,6 +142,11 @@ def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool, ste
         from dabiwu.executors.factory import start_executor
 
         executor = start_executor(settings)
+    from dabiwu.db.session import get_sessionmaker
+    from dabiwu.notifications.dispatcher import WebhookDispatcher
+
+    # One dispatcher, here in the parent (claims make a second one harmless, but one is enough).
+    dispatcher = WebhookDispatcher(get_sessionmaker(settings.resolved_database_url), settings).start()
     if demo:
         from dabiwu.demo_submissions import start_demo_activity
         from models_registry.promotion import promote_and_commit
@@ -158,6 +163,7 @@ def _serve_processes(settings: Settings, *, start_workers: bool, demo: bool, ste
                     http=NoDelayHttpToolsProtocol, host=settings.host, port=settings.port, log_config=None,
                     access_log=False, proxy_headers=False)
     finally:
+        dispatcher.stop()
         if executor is not None:
             executor.shutdown()
 

@@ -25,6 +25,11 @@ Each need of the registry, and what answers it:
 - **A scored submission's metrics**, for the promotion gates: `compute_split_metrics` (the scorer's own metrics,
   so top-k ties break the same way) and `scale_k` (the review capacity k of a part of the test set).
 - **Audit**: `record_audit` (who promoted or delisted what, in the platform's audit log).
+- **History and notifications**: `RegistryEvent` (the registry's append-only history table: alias moves,
+  promotions, delistings, gate results); `notify` (the platform's notification events: `notify.model_promoted`,
+  `notify.champion_replaced`, `notify.model_delisted` write rows in the caller's transaction, and the platform
+  tells people and webhooks after the commit); `PageDep` and `paginate` (the platform's page parameters and
+  `X-Total-Count`, for the history list).
 - **The sandbox**, for `dabiwu leads run` (a listed model is still a team's code): `run_in_sandbox`, `Limits`,
   `SandboxError`, and `read_scores` (the bounded reader of the model's predictions; refuses with `BadOutput`).
 
@@ -47,6 +52,7 @@ from dabiwu.db.models import (
     District,
     LeadOutcome,
     ModelPull,
+    RegistryEvent,
     RegistryListing,
     Score,
     Submission,
@@ -54,6 +60,8 @@ from dabiwu.db.models import (
 )
 from dabiwu.deps import DistrictUser, JudgeUser, RegistryReader, SessionDep
 from dabiwu.errors import DabiwuError
+from dabiwu.notifications import events as notify
+from dabiwu.pagination import PageDep, paginate
 from dabiwu.sandbox import Limits, SandboxError
 from dabiwu.sandbox import run as run_in_sandbox
 from dabiwu.scoring.metrics import compute_split_metrics, scale_k
@@ -80,6 +88,8 @@ __all__ = [
     "Limits",
     "ModelPull",
     "ObjectStore",
+    "PageDep",
+    "RegistryEvent",
     "RegistryListing",
     "RegistryReader",
     "SandboxError",
@@ -95,6 +105,8 @@ __all__ = [
     "default_runtime",
     "files_of_tree",
     "model_expired",
+    "notify",
+    "paginate",
     "read_scores",
     "read_untrusted_mlmodel",
     "record_audit",

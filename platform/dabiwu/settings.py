@@ -127,6 +127,16 @@ class Settings(BaseSettings):
     # Folders holding challenge bundles (one sub-folder per bundle), separated by ':' like PATH. The admin page
     # lists and loads bundles from these only. Default: the repository's challenges/ folder.
     bundle_paths: str | None = None
+    # Outgoing webhooks (dabiwu/notifications): the hosts a webhook URL may name, comma-separated: exact host
+    # names, or IP networks (CIDR) for URLs that give an address. Loopback only by default: the machine has no
+    # other network, and a webhook must never reach an internal service nobody listed (SSRF).
+    webhook_allowed_hosts: str = "localhost,127.0.0.0/8,::1/128"
+    webhook_max_attempts: int = Field(default=6, ge=1, le=50)
+    webhook_retry_base_seconds: float = Field(default=30.0, ge=0)  # back-off: base * 2**(attempt-1), capped
+    webhook_retry_max_seconds: float = Field(default=3600.0, ge=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_poll_seconds: float = Field(default=2.0, gt=0)
+    webhook_max_response_kb: int = Field(default=16, ge=1)  # what the delivery log keeps of an answer
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

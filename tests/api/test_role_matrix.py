@@ -77,10 +77,25 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/admin/bundles/{slug}/check"): {"admin"},
     ("POST", "/api/v1/challenges/{slug}/publish"): {"admin"},
     ("POST", "/api/v1/challenges/{slug}/withdraw"): {"admin"},
+    ("GET", "/api/v1/registry/models/{slug}/history"): STAFF | {"district"},
+    ("GET", "/api/v1/registry/models/{slug}/champion"): STAFF | {"district"},
+    ("GET", "/api/v1/notifications"): ALL,
+    ("GET", "/api/v1/notifications/unread-count"): ALL,
+    ("POST", "/api/v1/notifications/read-all"): ALL,
+    ("POST", "/api/v1/notifications/{notification_id}/read"): ALL,
+    ("GET", "/api/v1/admin/webhooks"): {"admin"},
+    ("POST", "/api/v1/admin/webhooks"): {"admin"},
+    ("GET", "/api/v1/admin/webhooks/{webhook_id}"): {"admin"},
+    ("PATCH", "/api/v1/admin/webhooks/{webhook_id}"): {"admin"},
+    ("DELETE", "/api/v1/admin/webhooks/{webhook_id}"): {"admin"},
+    ("POST", "/api/v1/admin/webhooks/{webhook_id}/rotate-secret"): {"admin"},
+    ("GET", "/api/v1/admin/webhooks/{webhook_id}/deliveries"): {"admin"},
+    ("POST", "/api/v1/admin/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): {"admin"},
 }
 
 PATH_VALUES = {"slug": "medical-insurance-recovery", "submission_id": "0" * 32, "token_id": "999999", "version": "1",
-               "request_id": "0" * 32, "lead_id": "0" * 32}
+               "request_id": "0" * 32, "lead_id": "0" * 32,
+               "notification_id": "0" * 32, "webhook_id": "0" * 32, "delivery_id": "0" * 32}
 
 
 def openapi_routes(client) -> list[tuple[str, str]]:

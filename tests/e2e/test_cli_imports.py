@@ -30,7 +30,8 @@ print("\\nLOADED=" + json.dumps(sorted({m for m in sys.modules for h in heavy if
 
 @pytest.mark.parametrize("args", [["--help"], ["leaderboard", "--help"], ["leaderboard", "some-challenge"],
                                   ["status", "abcd1234"], ["pull", "--help"], ["leads", "run", "--help"],
-                                  ["leads", "list", "--help"], ["leads", "update", "--help"], ["leads", "push", "--help"]])
+                                  ["leads", "list", "--help"], ["leads", "update", "--help"], ["leads", "push", "--help"],
+                                  ["registry", "history", "--help"], ["notifications", "--help"]])
 def test_client_commands_do_not_import_the_server_side(args, tmp_path):
     env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "MLFLOW_DISABLE_TELEMETRY": "true"}
     done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(args), json.dumps(SERVER_SIDE)],

@@ -158,6 +158,16 @@ def test_districts_pull_and_run_the_champion_with_stock_mlflow_and_the_cli(serve
     assert ranked["score"].is_monotonic_decreasing
     for lead_id, score in zip(ranked["id"], ranked["score"]):  # the sandbox ran the same model
         assert score == pytest.approx(stock_scores[lead_id], abs=1e-9)
+    # Every lead names the exact model that made it, and the digest goes back with the outcomes and is checked.
+    assert set(ranked["model_version"]) == {1} and set(ranked["model_sha256"]) == {detail["model_sha256"]}
+    assert f"sha256 {detail['model_sha256']}" in ran.stdout
+    back = [{"lead_id": str(ranked["id"][0]), "version": 1, "outcome": "confirmed",
+             "model_sha256": ranked["model_sha256"][0]}]
+    reported = httpx.post(f"{served}/api/v1/registry/{SLUG}/outcomes", headers=world.headers["district"], json=back)
+    assert reported.status_code == 200 and reported.json()["inserted"] == 1, reported.text
+    forged = httpx.post(f"{served}/api/v1/registry/{SLUG}/outcomes", headers=world.headers["district"],
+                        json=[{**back[0], "model_sha256": "0" * 64}])
+    assert forged.status_code == 422 and forged.json()["column"] == "model_sha256", forged.text
 
     # The downloads count as adoption: the stock client's load and the CLI's pull (`leads run` used
     # the verified copy the pull left in the cache).
@@ -188,3 +198,21 @@ def test_districts_pull_and_run_the_champion_with_stock_mlflow_and_the_cli(serve
     assert not (tmp_path / "again.csv").exists()
     pulled_again = cli("pull", f"{SLUG}/1", "--out", str(tmp_path / "pulled-again"))
     assert pulled_again.returncode != 0 and "RESOURCE_DOES_NOT_EXIST" in pulled_again.stdout, pulled_again.stdout
+
+    # 4. The district that pulled it was told, and the history names who delisted it and why (Beijing time).
+    told = cli("notifications", "--unread")
+    assert told.returncode == 0 and "已下架" in told.stdout and "a flaw was found" in told.stdout, told.stdout
+    history = cli("registry", "history", SLUG)
+    assert history.returncode == 0, history.stdout + history.stderr
+    assert "delisted (下架) v1 by admin1 — a flaw was found" in history.stdout, history.stdout
+    assert "alias_moved (冠军变更) champion: v1 -> v-" in history.stdout
+    back_then = cli("registry", "history", SLUG, "--at", "2099-01-01")
+    assert "no version was the champion" in back_then.stdout, back_then.stdout
+    promoted_at = httpx.get(f"{served}/api/v1/registry/models/{SLUG}/history", params={"kind": "alias_moved"},
+                            headers=world.headers["district"]).json()[-1]["at"]  # the first move: to version 1
+    from dabiwu.timefmt import to_beijing
+
+    when = to_beijing(promoted_at).isoformat()
+    then = cli("registry", "history", SLUG, "--at", when)
+    assert "the champion was version 1" in then.stdout and detail["model_sha256"] in then.stdout, then.stdout
+    assert to_beijing(promoted_at).strftime("%Y-%m-%d %H:%M:%S") in then.stdout

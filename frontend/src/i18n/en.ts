@@ -38,6 +38,36 @@ export const en: Messages = {
     configurable: { inspector: { title: "Inspector" } },
   },
   dabiwu: {
+    notifications: {
+      title: "Notifications",
+      unread: "%{count} unread notifications",
+      read_all: "Mark all read",
+      empty: "No notifications yet.",
+      events: {
+        "registry.promoted": "Model listed",
+        "registry.champion_replaced": "Champion changed",
+        "registry.delisted": "Model delisted",
+        "submission.scored": "Scored",
+        "submission.failed": "Scoring failed",
+        "challenge.finalized": "Challenge finalized",
+      },
+    },
+    history: {
+      title: "History",
+      empty: "No history yet.",
+      version: "version %{version}",
+      moved: "%{alias}: %{from} → %{to}",
+      refused: "submission %{submission} did not pass the listing gates",
+      by: "by %{actor}",
+      lineage: "team %{team} · submission %{submission} · dataset version %{dataset} · scorer %{scorer} · runtime %{runtime}",
+      kinds: {
+        promoted: "Listed",
+        delisted: "Delisted",
+        alias_moved: "Champion changed",
+        gates_passed: "Gates passed",
+        gates_refused: "Gates refused",
+      },
+    },
     errors: {
       network: "The server could not be reached. Check your connection and try again.",
       server: "The server failed (%{status}). Please try again later; if it persists, tell the organisers.",

@@ -36,6 +36,36 @@ export const zh = {
     configurable: { inspector: { title: "检查器" } },
   },
   dabiwu: {
+    notifications: {
+      title: "通知",
+      unread: "%{count} 条未读通知",
+      read_all: "全部标为已读",
+      empty: "暂无通知。",
+      events: {
+        "registry.promoted": "模型上架",
+        "registry.champion_replaced": "冠军变更",
+        "registry.delisted": "模型下架",
+        "submission.scored": "评分完成",
+        "submission.failed": "评分失败",
+        "challenge.finalized": "赛题定榜",
+      },
+    },
+    history: {
+      title: "历史记录",
+      empty: "暂无历史记录。",
+      version: "第 %{version} 版",
+      moved: "%{alias}：%{from} → %{to}",
+      refused: "提交 %{submission} 未通过上架门槛",
+      by: "操作人 %{actor}",
+      lineage: "%{team} 队 · 提交 %{submission} · 数据集版本 %{dataset} · 评分器 %{scorer} · 运行环境 %{runtime}",
+      kinds: {
+        promoted: "上架",
+        delisted: "下架",
+        alias_moved: "冠军变更",
+        gates_passed: "门槛通过",
+        gates_refused: "门槛未通过",
+      },
+    },
     errors: {
       network: "无法连接服务器，请检查网络后重试。",
       server: "服务器出错（%{status}），请稍后重试；如持续出现，请联系组织方。",

@@ -3,6 +3,7 @@ import { AppBar, Layout as RaLayout, LoadingIndicator, TitlePortal, useTranslate
 import { Typography } from "@mui/material";
 import { AppMenu } from "./AppMenu";
 import { LocaleSwitch } from "./LocaleSwitch";
+import { NotificationBell } from "../notifications/NotificationBell";
 import { ScoringBanner } from "./ScoringBanner";
 
 function AppTitle() {
@@ -19,6 +20,7 @@ function DabiwuAppBar() {
     <AppBar
       toolbar={
         <>
+          <NotificationBell />
           <LocaleSwitch />
           <LoadingIndicator />
         </>

@@ -14,6 +14,7 @@ import { useRole } from "../common/usePermissionsRole";
 import { DelistButton } from "./DelistButton";
 import { FieldBoardPanel, useFieldBoard } from "../leads/FieldBoardPanel";
 import { FieldPrecisionChart } from "../leads/FieldPrecisionChart";
+import { HistoryTimeline } from "./HistoryTimeline";
 import { ErrorState, Loading } from "../common/States";
 import { formatScore } from "../common/text";
 import { percent, type VersionDetail } from "./types";
@@ -164,6 +165,8 @@ export function ModelCardPage() {
         <Typography variant="body2" data-testid="model-runtime">
           {translate("dabiwu.challenge.runtime")}: {d.runtime || "—"}
         </Typography>
+        <Typography variant="h6">{translate("dabiwu.history.title")}</Typography>
+        <HistoryTimeline slug={d.registered_model} />
       </Stack>
     );
   }

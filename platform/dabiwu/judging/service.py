@@ -15,6 +15,7 @@ from dabiwu.db.base import utcnow
 from dabiwu.db.models import BoardSnapshot, Challenge, Review, Submission, User
 from dabiwu.errors import DabiwuError
 from dabiwu.judging.blend import blend
+from dabiwu.notifications.events import challenge_finalized
 from dabiwu.leaderboards.service import compute_board, get_snapshot
 
 
@@ -129,4 +130,5 @@ def finalize(session: Session, *, challenge: Challenge, actor: User) -> dict[str
     session.flush()
     record(session, actor=actor, action="challenge.finalize", object_type="challenge", object_id=challenge.slug,
            detail={split: s.content_hash for split, s in snapshots.items()})
+    challenge_finalized(session, challenge)
     return snapshots

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from dabiwu.db.base import utcnow
 from dabiwu.db.models import Job, Score, Submission
 from dabiwu.executors.jobs import Claim, still_owned
+from dabiwu.notifications.events import submission_finished
 from dabiwu.submissions import quota
 
 
@@ -31,6 +32,7 @@ def record_score(session: Session, *, claim: Claim, score: Score) -> bool:
     submission.error = None
     submission.error_zh = None
     submission.error_kind = None
+    submission_finished(session, submission)
     session.commit()
     return True
 
@@ -51,6 +53,8 @@ def record_model_failure(session: Session, *, claim: Claim, kind: str, message: 
     submission.error = _storable(message)
     submission.error_zh = _storable(message_zh) if message_zh else None
     submission.log_tail = _storable(log_tail[-20000:]) if log_tail else None
+    if submission.status == "failed":
+        submission_finished(session, submission)
     session.commit()
     return True
 
@@ -84,3 +88,4 @@ def fail_for_platform(
     if submission.counts_against_quota:
         submission.counts_against_quota = False
         quota.refund(session, team_id=submission.team_id, challenge_id=submission.challenge_id, day=submission.quota_day)
+    submission_finished(session, submission)

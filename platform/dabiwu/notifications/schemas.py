@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EventType = Literal["registry.promoted", "registry.champion_replaced", "registry.delisted", "submission.scored",
+                    "submission.failed", "challenge.finalized"]
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    event: str
+    title: str
+    title_zh: str
+    link: str | None
+    payload: dict[str, Any]
+    created_at: datetime
+    read_at: datetime | None
+
+
+class UnreadOut(BaseModel):
+    unread: int
+
+
+class MarkedOut(BaseModel):
+    changed: int  # how many notifications this request marked read (0 if another request did it first)
+    unread: int
+
+
+class WebhookIn(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    url: str = Field(min_length=1, max_length=2048)
+    events: list[EventType] = Field(min_length=1, max_length=16)
+    active: bool = True
+
+
+class WebhookPatch(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    url: str | None = Field(default=None, min_length=1, max_length=2048)
+    events: list[EventType] | None = Field(default=None, min_length=1, max_length=16)
+    active: bool | None = None
+
+
+class WebhookOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    url: str
+    events: list[str]
+    active: bool
+    secret_prefix: str  # the first characters of the secret, to tell secrets apart; the secret itself is shown once
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str  # shown once: it is not stored, and cannot be shown again (rotate it to get a new one)
+
+
+class DeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    webhook_id: str
+    event: str
+    status: str  # pending | sending | delivered | failed
+    attempts: int
+    next_attempt_at: datetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    log: list[dict[str, Any]]
+    payload: dict[str, Any]

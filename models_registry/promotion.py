@@ -34,6 +34,7 @@ from dabiwu.audit.service import record
 from dabiwu.db.base import utcnow
 from dabiwu.db.models import Challenge, DatasetVersion, RegistryListing, Score, Submission, User
 from dabiwu.errors import DabiwuError
+from dabiwu.jobs.lifecycle import latest_score
 from dabiwu.scoring.metrics import scale_k
 from dabiwu.storage import ObjectStore
 from dabiwu.submissions.archive import safe_extract
@@ -91,12 +92,6 @@ def listed_versions(session: Session, *, challenge_id: int) -> list[RegistryList
             .where(RegistryListing.challenge_id == challenge_id, RegistryListing.listed.is_(True))
             .order_by(RegistryListing.version)
         )
-    )
-
-
-def latest_score(session: Session, *, submission_id: str) -> Score | None:
-    return session.scalar(
-        select(Score).where(Score.submission_id == submission_id).order_by(Score.version.desc()).limit(1)
     )
 
 

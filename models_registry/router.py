@@ -11,9 +11,10 @@ from dabiwu.challenges.router import challenge_or_404
 from dabiwu.db.models import Score, Submission
 from dabiwu.deps import DistrictUser, JudgeUser, RegistryReader, SessionDep
 from dabiwu.errors import DabiwuError
+from dabiwu.jobs.lifecycle import latest_score
 from models_registry import outcomes as outcome_service
 from models_registry.mlflow_adapter import CHAMPION, backend_for
-from models_registry.promotion import PROMOTION_LOCK, check_gates, delist, latest_score, promote
+from models_registry.promotion import PROMOTION_LOCK, check_gates, delist, promote
 from models_registry.pulls import record_pull
 from models_registry.schemas import (
     DelistIn,

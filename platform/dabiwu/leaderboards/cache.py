@@ -68,8 +68,9 @@ class BoardCache:
     # -- boards -------------------------------------------------------------------------------------------
 
     def board(self, key: BoardKey) -> Board | None:
-        with self._lock:
-            return self._boards.get(key)
+        # Reads of single entries take no lock (a dict lookup is atomic, and writers only replace whole, frozen
+        # entries): the hot path answers a page with one lock taken, in page().
+        return self._boards.get(key)
 
     def put_board(self, key: BoardKey, board: Board) -> None:
         with self._lock:
@@ -118,8 +119,7 @@ class BoardCache:
 
     def challenge(self, database: str, slug: str) -> tuple[ChallengeView, float] | None:
         """The challenge as last read, and the monotonic time it was read."""
-        with self._lock:
-            return self._challenges.get((database, slug))
+        return self._challenges.get((database, slug))  # no lock: see board()
 
     def put_challenge(self, database: str, view: ChallengeView) -> None:
         with self._lock:

@@ -45,6 +45,7 @@ from dabiwu.registry_port import (
     copy_model_tree,
     default_runtime,
     files_of_tree,
+    latest_score,
     notify,
     model_expired,
     read_untrusted_mlmodel,
@@ -105,12 +106,6 @@ def listed_versions(session: Session, *, challenge_id: int) -> list[RegistryList
             .where(RegistryListing.challenge_id == challenge_id, RegistryListing.listed.is_(True))
             .order_by(RegistryListing.version)
         )
-    )
-
-
-def latest_score(session: Session, *, submission_id: str) -> Score | None:
-    return session.scalar(
-        select(Score).where(Score.submission_id == submission_id).order_by(Score.version.desc()).limit(1)
     )
 
 

@@ -17,13 +17,14 @@ from dabiwu.registry_port import (
     SessionDep,
     Submission,
     challenge_or_404,
+    latest_score,
     paginate,
     utcnow,
 )
 from models_registry import outcomes as outcome_service
 from models_registry.history import champion_at, history_query
 from models_registry.mlflow_adapter import CHAMPION, backend_for
-from models_registry.promotion import PROMOTION_LOCK, check_gates, delist, latest_score, promote_and_commit
+from models_registry.promotion import PROMOTION_LOCK, check_gates, delist, promote_and_commit
 from models_registry.pulls import record_pull
 from models_registry.schemas import (
     ChampionAtOut,

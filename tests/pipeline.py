@@ -57,7 +57,7 @@ def upload(client, headers, archive: Path, slug: str = SLUG):
 def work_one(settings) -> str | None:
     """Run one queued job in this process, exactly as a worker would."""
     from dabiwu.db.session import get_sessionmaker
-    from dabiwu.executors.jobs import claim_next
+    from dabiwu.jobs.lifecycle import claim_next
     from dabiwu.executors.worker_loop import run_one
     from dabiwu.storage_access import store_for
 

@@ -120,7 +120,7 @@ def sandbox_mode(settings: Settings, kind: str | None) -> tuple[str | None, Prob
 
 
 def scoring_readiness(settings: Settings, session, check: SandboxCheck) -> ScoringReadiness:
-    from dabiwu.executors.jobs import LIVE_WORKER_SECONDS, live_worker_count
+    from dabiwu.executors.heartbeats import LIVE_WORKER_SECONDS, live_worker_count
 
     problems: list[Problem] = []
     kind, why = check.kind()

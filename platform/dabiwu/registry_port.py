@@ -22,6 +22,8 @@ Each need of the registry, and what answers it:
   `UntrustedYamlError`). A submission accepted since the model store (revision 0007) keeps its validated tree by
   content instead of its archive: `files_of_tree` lists it and `write_tree` writes it back as plain files (bounded,
   hash-checked); `model_expired` is the 410 answer for a submission whose files the retention policy removed.
+- **A scored submission's latest score**: `latest_score` (the one definition of "latest", owned by the job
+  lifecycle).
 - **A scored submission's metrics**, for the promotion gates: `compute_split_metrics` (the scorer's own metrics,
   so top-k ties break the same way) and `scale_k` (the review capacity k of a part of the test set).
 - **Audit**: `record_audit` (who promoted or delisted what, in the platform's audit log).
@@ -60,6 +62,7 @@ from dabiwu.db.models import (
 )
 from dabiwu.deps import DistrictUser, JudgeUser, RegistryReader, SessionDep
 from dabiwu.errors import DabiwuError
+from dabiwu.jobs.lifecycle import latest_score
 from dabiwu.notifications import events as notify
 from dabiwu.pagination import PageDep, paginate
 from dabiwu.sandbox import Limits, SandboxError
@@ -104,6 +107,7 @@ __all__ = [
     "copy_model_tree",
     "default_runtime",
     "files_of_tree",
+    "latest_score",
     "model_expired",
     "notify",
     "paginate",

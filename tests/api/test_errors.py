@@ -242,7 +242,7 @@ def test_a_failed_submission_carries_its_error_in_chinese_too(client, settings, 
 
     from dabiwu.db.models import Job, Submission
     from dabiwu.db.session import session_scope
-    from dabiwu.scoring.outcome import fail_for_platform
+    from dabiwu.jobs.lifecycle import claim, fail_for_platform
     from tests.pipeline import upload
 
     team = role_headers["team"]
@@ -253,8 +253,9 @@ def test_a_failed_submission_carries_its_error_in_chinese_too(client, settings, 
         ids.append(accepted.json()["id"])
     with session_scope(settings.resolved_database_url) as session:
         job = session.scalar(select(Job).where(Job.submission_id == ids[0]))
-        fail_for_platform(session, submission_id=ids[0], job_id=job.id, attempt=job.attempt,
-                          message="Scoring failed on the platform's side.", message_zh="评分在平台一侧失败。")
+        held = claim(session, job_id=job.id, worker_id="test-worker", lease_seconds=60)
+        assert fail_for_platform(session, job_id=held.job_id, attempt=held.attempt,
+                                 message="Scoring failed on the platform's side.", message_zh="评分在平台一侧失败。")
         # A failure recorded before error_zh existed (revision 0008) still reads in Chinese.
         old = session.get(Submission, ids[1])
         old.status, old.error_kind, old.error = "failed", "timeout", "The model was stopped after 300 s."

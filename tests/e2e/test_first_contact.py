@@ -85,7 +85,7 @@ def test_readiness_says_scoring_cannot_run_and_why(app, client, role_headers, se
 
 
 def test_readiness_with_a_sandbox_and_a_live_worker_is_ready(app, client, settings):
-    from dabiwu.executors.jobs import beat
+    from dabiwu.executors.heartbeats import beat
     from dabiwu.readiness import SandboxCheck
 
     app.state.sandbox_check = SandboxCheck(settings)

@@ -131,7 +131,7 @@ def test_judges_find_a_teams_submissions_by_part_of_its_name(client, role_header
 
 def _worker_heartbeat(settings, worker_id: str) -> None:
     from dabiwu.db.session import get_sessionmaker
-    from dabiwu.executors.jobs import beat
+    from dabiwu.executors.heartbeats import beat
 
     with get_sessionmaker(settings.resolved_database_url)() as session:
         beat(session, worker_id=worker_id, kind=worker_id.split(":")[0], current_job_id=None)

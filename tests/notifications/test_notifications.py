@@ -29,8 +29,7 @@ def _emit(settings, *, event: str = "challenge.finalized", recipients=(), title:
 def test_a_team_is_told_when_its_submission_is_scored_or_fails_and_everyone_when_the_challenge_is_finalized(
         client, settings, role_headers, make_user, loaded, baseline_archive):
     from dabiwu.db.session import get_sessionmaker
-    from dabiwu.executors.jobs import claim_next
-    from dabiwu.scoring.outcome import record_model_failure
+    from dabiwu.jobs.lifecycle import claim_next, finish_model_failure
 
     teammate = make_user("alice2", "team", team="Team A")[1]
     scored = upload(client, role_headers["team"], baseline_archive)
@@ -46,7 +45,7 @@ def test_a_team_is_told_when_its_submission_is_scored_or_fails_and_everyone_when
     with get_sessionmaker(settings.resolved_database_url)() as session:
         claim = claim_next(session, worker_id="w", lease_seconds=60)
         assert claim.submission_id == failing.json()["id"]
-        assert record_model_failure(session, claim=claim, kind="crash", message="The model crashed: ValueError.",
+        assert finish_model_failure(session, claim=claim, kind="crash", message="The model crashed: ValueError.",
                                     message_zh="模型运行出错：ValueError。", log_tail="")
     assert _events(client, teammate) == ["submission.failed", "submission.scored"]
     failed = next(n for n in client.get("/api/v1/notifications", headers=teammate).json()

@@ -128,7 +128,7 @@ class World:
         from dabiwu.auth.service import get_or_create_team
         from dabiwu.db.models import Score, Submission
         from dabiwu.scoring.metrics import compute_metrics
-        from dabiwu.scoring.service import board_columns
+        from dabiwu.scoring.score_row import board_columns
 
         self.team(team)
         metrics = compute_metrics(y_true=self.y, scores=scores, groups=self.groups, is_public=self.is_public, k=K,

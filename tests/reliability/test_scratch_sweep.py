@@ -26,7 +26,7 @@ def test_only_folders_of_attempts_that_no_longer_run_are_removed(client, setting
     from dabiwu.db.base import utcnow
     from dabiwu.db.models import Job
     from dabiwu.db.session import session_scope
-    from dabiwu.executors.jobs import claim_next
+    from dabiwu.jobs.lifecycle import claim_next
     from dabiwu.executors.scratch import sweep_scratch
 
     for _ in range(2):

@@ -68,7 +68,7 @@ def test_a_cut_off_primary_metric_gets_its_own_ci(primary):
         assert low <= part[primary] <= high and low < high
         assert part["ci"]["average_precision"] is not None  # AP and AUC keep theirs
         assert part["bootstrap"]["undefined"][primary] == 0
-    from dabiwu.scoring.service import board_columns
+    from dabiwu.scoring.score_row import board_columns
 
     columns = board_columns(got, primary=primary, secondary="average_precision")  # what the boards show
     assert columns["private_ci_low"] == got["private"]["ci"][primary][0] is not None

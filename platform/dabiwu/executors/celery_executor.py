@@ -16,7 +16,7 @@ from dabiwu.db.session import get_sessionmaker
 from dabiwu.executors.base import Executor, JobSpec
 from dabiwu.executors.celery_app import make_celery, send_job
 from dabiwu.executors.orphans import SWEEP_EVERY_PASSES, sweep_orphans
-from dabiwu.executors.reaper import reap
+from dabiwu.jobs.lifecycle import reap
 from dabiwu.settings import Settings
 from dabiwu.storage_access import store_for
 

@@ -8,10 +8,11 @@ import threading
 
 from dabiwu.db.session import get_sessionmaker
 from dabiwu.executors.celery_app import TASK_NAME, make_celery, send_job
-from dabiwu.executors.jobs import beat, claim
+from dabiwu.executors.heartbeats import beat
 from dabiwu.executors.orphans import SWEEP_EVERY_PASSES
 from dabiwu.executors.scratch import sweep_scratch
 from dabiwu.executors.worker_loop import prewarm_sandbox, run_one, worker_identity
+from dabiwu.jobs.lifecycle import claim
 from dabiwu.settings import Settings
 from dabiwu.storage_access import store_for
 

@@ -9,9 +9,9 @@ import threading
 from dabiwu.db.session import get_sessionmaker
 from dabiwu.executors.base import Executor, JobSpec
 from dabiwu.executors.orphans import SWEEP_EVERY_PASSES, sweep_orphans
-from dabiwu.executors.reaper import reap
 from dabiwu.executors.scratch import sweep_scratch
 from dabiwu.executors.worker_loop import work_forever
+from dabiwu.jobs.lifecycle import reap
 from dabiwu.settings import Settings
 from dabiwu.storage_access import store_for
 

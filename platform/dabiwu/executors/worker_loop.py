@@ -9,8 +9,9 @@ import threading
 import time
 
 from dabiwu.db.session import get_sessionmaker
-from dabiwu.executors.jobs import Claim, beat, claim_next, release_for_retry, renew_lease
-from dabiwu.scoring.outcome import fail_for_platform
+from dabiwu.executors.heartbeats import beat
+from dabiwu.jobs.lifecycle import Claim, claim_next, finish_model_failure, finish_scored, renew_lease, retry_or_fail
+from dabiwu.scoring.service import ModelFailed, limits_for, run_job
 from dabiwu.settings import Settings
 from dabiwu.storage_access import store_for
 
@@ -50,11 +51,13 @@ class LeaseKeeper:
 
 
 def run_one(*, settings: Settings, sessionmaker, store, claim: Claim) -> str:
-    from dabiwu.scoring.service import run_claimed_job
-
+    """Score the claimed job and record how it ended: scored | failed | retry | lost (another attempt or the
+    reaper has it now) | left-to-reaper (not even the fault could be recorded)."""
     with LeaseKeeper(sessionmaker=sessionmaker, claim=claim, lease_seconds=settings.job_lease_seconds):
         try:
-            outcome = run_claimed_job(settings=settings, sessionmaker=sessionmaker, store=store, claim=claim)
+            result = run_job(settings=settings, sessionmaker=sessionmaker, store=store,
+                             submission_id=claim.submission_id, workdir_name=f"{claim.job_id}-{claim.attempt}")
+            outcome = _record(sessionmaker, claim=claim, result=result)
         except Exception as exc:
             log.exception("job %s attempt %d: platform fault", claim.job_id, claim.attempt)
             outcome = _platform_fault(settings=settings, sessionmaker=sessionmaker, claim=claim, exc=exc)
@@ -62,18 +65,20 @@ def run_one(*, settings: Settings, sessionmaker, store, claim: Claim) -> str:
     return outcome
 
 
+def _record(sessionmaker, *, claim: Claim, result) -> str:
+    with sessionmaker() as session:
+        if isinstance(result, ModelFailed):
+            won = finish_model_failure(session, claim=claim, kind=result.kind, message=result.message,
+                                       message_zh=result.message_zh, log_tail=result.log_tail)
+            return "failed" if won else "lost"
+        return "scored" if finish_scored(session, claim=claim, score=result) else "lost"
+
+
 def _platform_fault(*, settings: Settings, sessionmaker, claim: Claim, exc: Exception) -> str:
-    message = f"{exc.__class__.__name__}: {exc}"
     try:
         with sessionmaker() as session:
-            if claim.attempt < settings.job_max_attempts:
-                release_for_retry(session, claim=claim, error=message)
-                return "retry"
-            fail_for_platform(session, submission_id=claim.submission_id, job_id=claim.job_id,
-                              attempt=claim.attempt, message="Scoring failed on the platform's side.",
-                              message_zh="评分在平台一侧失败。")
-            session.commit()
-            return "failed"
+            return retry_or_fail(session, claim=claim, error=f"{exc.__class__.__name__}: {exc}",
+                                 max_attempts=settings.job_max_attempts)
     except Exception:
         # If even the database is away, the lease runs out and the reaper requeues the job.
         log.exception("job %s: could not record the platform fault; leaving it to the reaper", claim.job_id)

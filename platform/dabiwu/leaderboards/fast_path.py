@@ -27,7 +27,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from dabiwu.auth.service import cached_principal
 from dabiwu.challenges.lifecycle import visible_to
 from dabiwu.leaderboards import router as board_routes
-from dabiwu.leaderboards.service import database_key, page_from_memory
+from dabiwu.leaderboards.cache import database_key
+from dabiwu.leaderboards.service import page_from_memory
 from dabiwu.submissions.service import private_visible
 
 BOARD_PATH = re.compile(r"^/api/v1/challenges/(?P<slug>[^/]+)/leaderboard$")

@@ -15,9 +15,10 @@ from dabiwu.challenges.router import challenge_or_404
 from dabiwu.deps import CurrentPrincipal, CurrentUser, SessionDep
 from dabiwu.errors import DabiwuError
 from dabiwu.timefmt import beijing_iso
+from dabiwu.leaderboards.cache import database_key
 from dabiwu.leaderboards.schemas import BoardRow, ShakeUpRow
 from dabiwu.leaderboards.service import (
-    best_score_history, board_page, current_board, database_key, page_from_memory, remember_challenge, shake_up,
+    best_score_history, board_page, current_board, page_from_memory, remember_challenge, shake_up,
 )
 from dabiwu.submissions.service import private_visible
 

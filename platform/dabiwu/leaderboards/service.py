@@ -1,4 +1,5 @@
-"""Public and private boards, computed from the latest score of each submission, cached per version."""
+"""Public and private boards, computed from the latest score of each submission, kept in memory per version
+(leaderboards/cache.py: one object, one invalidation rule)."""
 
 from __future__ import annotations
 
@@ -6,41 +7,23 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
-from functools import lru_cache
+from collections import defaultdict
 from datetime import datetime
 
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dabiwu.challenges.rules import ChallengeRules
 from dabiwu.db.models import BoardSnapshot, Challenge, Score, Submission, Team
+from dabiwu.db.models.submissions import SUBMISSION_STATUSES
+from dabiwu.leaderboards.cache import Board, ChallengeView, board_cache, database_key
 from dabiwu.leaderboards.ranking import Entry, ranked_rows, sort_key
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class _Board:
-    version: tuple
-    rows: list[dict]
-    checked_at: float  # monotonic time the version was last checked
-    score_marks: tuple[int, int]  # (max score id, number of scores) in the whole database at that check
-
-
-# (database url, challenge id, split) -> _Board.  The database is part of the key: one process may
-# serve several (the test suite does).
-_cache: dict[tuple, _Board] = {}
-_cache_lock = threading.Lock()
-_key_locks: dict[tuple, threading.Lock] = defaultdict(threading.Lock)
-
-
-@lru_cache(maxsize=64)
-def database_key(engine: Engine) -> str:
-    """A cheap, hashable name of the database an engine talks to (part of every cache key)."""
-    return engine.url.render_as_string(hide_password=True)
+# Every state but "scored", named: a board changes when a submission enters or leaves one of them.
+UNSCORED_STATUSES = tuple(status for status in SUBMISSION_STATUSES if status != "scored")
 
 
 def _board_key(session: Session, *, challenge: Challenge, split: str) -> tuple:
@@ -75,13 +58,13 @@ def _submission_marks(session: Session, *, challenge: Challenge) -> tuple:
     shown), which are not scored and in what state, final marks and disqualifications.
 
     Written so each read uses an index: the count reads only the challenge index; the unscored
-    ones are a range of the status index (few rows, whatever the challenge), which also sees a
+    ones are an IN list on the status index (few rows, whatever the challenge), which also sees a
     scored submission sent back to the queue.  Only the final/disqualified read scans the challenge.
     """
     total = session.scalar(select(func.count()).select_from(Submission).where(Submission.challenge_id == challenge.id))
     unscored = session.execute(
         select(Submission.id, Submission.status, Submission.challenge_id)
-        .where((Submission.status < "scored") | (Submission.status > "scored"))
+        .where(Submission.status.in_(UNSCORED_STATUSES))
     ).all()
     flagged = session.execute(
         select(Submission.id, Submission.is_final, Submission.disqualified_reason.is_not(None))
@@ -150,19 +133,17 @@ def compute_board(session: Session, *, challenge: Challenge, split: str, max_age
     new score shows within max_age_s plus one check and one rebuild.
     """
     key = _board_key(session, challenge=challenge, split=split)
-    with _cache_lock:
-        cached = _cache.get(key)
+    cached = board_cache.board(key)
     if cached and max_age_s > 0 and time.monotonic() - cached.checked_at < max_age_s:
         return cached.rows
-    lock = _key_locks[key]
+    lock = board_cache.builder(key)
     if cached and max_age_s > 0:
         if not lock.acquire(blocking=False):  # another request is checking or rebuilding this board
             return cached.rows
     else:
         lock.acquire()
     try:
-        with _cache_lock:
-            cached = _cache.get(key)
+        cached = board_cache.board(key)
         if cached and max_age_s > 0 and time.monotonic() - cached.checked_at < max_age_s:
             return cached.rows
         marks = _score_marks(session)
@@ -175,8 +156,7 @@ def compute_board(session: Session, *, challenge: Challenge, split: str, max_age
             rows = cached.rows
         else:
             rows = _build_board(session, challenge=challenge, split=split)
-        with _cache_lock:
-            _cache[key] = _Board(version=version, rows=rows, checked_at=time.monotonic(), score_marks=marks)
+        board_cache.put_board(key, Board(version=version, rows=rows, checked_at=time.monotonic(), score_marks=marks))
         return rows
     finally:
         lock.release()
@@ -190,40 +170,8 @@ def _build_board(session: Session, *, challenge: Challenge, split: str) -> list[
     return ranked_rows([_entry(r, split) for r in rows], counts=counts, last_at=last_at)
 
 
-# A page of a board as JSON bytes, with the board's row count:
-# (database url, challenge id, split, version, page, page_size) -> (body, total).  Bounded (LRU, by entries and bytes);
-# a new version of a board drops that board's older pages when its first page is stored.
-PAGE_CACHE_MAX_ENTRIES = 256
-PAGE_CACHE_MAX_BYTES = 32 * 1024 * 1024
-_page_cache: OrderedDict[tuple, tuple[bytes, int]] = OrderedDict()
-_page_cache_bytes = 0
-
-
 def _to_json(rows: list[dict]) -> bytes:
     return json.dumps(jsonable_encoder(rows), ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _page_get(key: tuple) -> tuple[bytes, int] | None:
-    with _cache_lock:
-        hit = _page_cache.get(key)
-        if hit is not None:
-            _page_cache.move_to_end(key)
-        return hit
-
-
-def _page_put(key: tuple, value: tuple[bytes, int]) -> None:
-    global _page_cache_bytes
-    board, version = key[:3], key[3]
-    with _cache_lock:
-        for old in [k for k in _page_cache if k[:3] == board and k[3] != version]:
-            _page_cache_bytes -= len(_page_cache.pop(old)[0])
-        if key in _page_cache:
-            return
-        _page_cache[key] = value
-        _page_cache_bytes += len(value[0])
-        while _page_cache and (len(_page_cache) > PAGE_CACHE_MAX_ENTRIES or _page_cache_bytes > PAGE_CACHE_MAX_BYTES):
-            _, evicted = _page_cache.popitem(last=False)
-            _page_cache_bytes -= len(evicted[0])
 
 
 def board_page(
@@ -239,46 +187,29 @@ def board_page(
     version = None
     if challenge.finalized_at is not None:
         version = ("final", challenge.finalized_at)
-        hit = _page_get((*board, version, page, page_size))
+        hit = board_cache.page(board, version, page, page_size)
         if hit is not None:
             return hit
         rows = current_board(session, challenge=challenge, split=split)
     else:
         rows = compute_board(session, challenge=challenge, split=split, max_age_s=max_age_s)
-        with _cache_lock:
-            entry = _cache.get(board)
+        entry = board_cache.board(board)
         if entry is not None and entry.rows is rows:  # else a newer version landed meanwhile: do not cache this one
             version = entry.version
-            hit = _page_get((*board, version, page, page_size))
+            hit = board_cache.page(board, version, page, page_size)
             if hit is not None:
                 return hit
     start = 0 if page_size is None else (page - 1) * page_size
     answer = (_to_json(rows[start:None if page_size is None else start + page_size]), len(rows))
     if version is not None:
-        _page_put((*board, version, page, page_size), answer)
+        board_cache.put_page(board, version, page, page_size, answer)
     return answer
-
-
-@dataclass(frozen=True)
-class ChallengeView:
-    """What the board endpoint needs of a challenge, as plain data it may keep between requests."""
-
-    id: int
-    slug: str
-    rules: ChallengeRules  # frozen: safe to keep between requests
-    finalized_at: datetime | None
-    status: str = "published"  # draft and withdrawn boards are shown to admins and judges only
-
-
-# (database url, slug) -> (ChallengeView, monotonic time it was read)
-_challenge_cache: dict[tuple, tuple[ChallengeView, float]] = {}
 
 
 def remember_challenge(session: Session, *, challenge: Challenge) -> ChallengeView:
     view = ChallengeView(id=challenge.id, slug=challenge.slug, rules=challenge.rules, finalized_at=challenge.finalized_at,
                          status=challenge.status or "published")
-    with _cache_lock:
-        _challenge_cache[(database_key(session.get_bind()), challenge.slug)] = (view, time.monotonic())
+    board_cache.put_challenge(database_key(session.get_bind()), view)
     return view
 
 
@@ -295,7 +226,7 @@ def page_from_memory(
     """
     if max_age_s <= 0:
         return None
-    entry = _challenge_cache.get((db_url, slug))
+    entry = board_cache.challenge(db_url, slug)
     if entry is None:
         return None
     view, read_at = entry
@@ -303,13 +234,13 @@ def page_from_memory(
     stale = now - read_at >= max_age_s
     board = (db_url, view.id, split)
     if view.finalized_at is not None:
-        answer = _page_get((*board, ("final", view.finalized_at), page, page_size))
+        answer = board_cache.page(board, ("final", view.finalized_at), page, page_size)
     else:
-        cached = _cache.get(board)
+        cached = board_cache.board(board)
         if cached is None:
             return None
         stale = stale or now - cached.checked_at >= max_age_s
-        answer = _page_get((*board, cached.version, page, page_size))
+        answer = board_cache.page(board, cached.version, page, page_size)
     return None if answer is None else (view, answer, stale)
 
 

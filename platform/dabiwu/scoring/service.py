@@ -1,4 +1,7 @@
-"""The body of a scoring job, run by a worker (trusted code; the model runs only in the sandbox)."""
+"""The body of a scoring job, run by a worker (trusted code; the model runs only in the sandbox).
+
+It computes and writes nothing to the database: `run_job` returns a score row or the model's failure,
+and the worker records it through jobs/lifecycle.py, which owns the job's state."""
 
 from __future__ import annotations
 
@@ -12,22 +15,17 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from dabiwu.db.models import DatasetVersion, Score, Submission
-from dabiwu.executors.jobs import Claim
 from dabiwu.model_store import trees
 from dabiwu.sandbox import Limits, SandboxError, run as run_in_sandbox
-from dabiwu.scoring.curves import pr_curve_points
 from dabiwu.scoring.failures import ModelFailure, needs_smoke_run, report
-from dabiwu.scoring.metrics import compute_metrics
 from dabiwu.scoring.output import BadOutput, read_scores
-from dabiwu.scoring.outcome import record_model_failure, record_score
-from dabiwu.challenges.rules import ChallengeRules, MetricRule
+from dabiwu.challenges.rules import ChallengeRules
+from dabiwu.scoring.score_row import build_score
 from dabiwu.settings import Settings
 from dabiwu.storage import ObjectStore
 from dabiwu.submissions.archive import safe_extract
 
 log = logging.getLogger(__name__)
-
-SCORER_VERSION = "1.1.0"
 
 
 class PlatformFault(Exception):
@@ -80,11 +78,23 @@ def limits_for(rules: ChallengeRules) -> Limits:
     return Limits(memory_mb=limits.memory_mb, cpu_seconds=limits.time_limit_s, wall_seconds=limits.time_limit_s)
 
 
-def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, claim: Claim) -> str:
-    """Score one claimed job.  Returns the outcome: scored | failed | lost (another attempt owns it)."""
+@dataclass(frozen=True)
+class ModelFailed:
+    """What the team is told when its model failed (the model's fault: terminal, charged)."""
+
+    kind: str
+    message: str
+    message_zh: str | None
+    log_tail: str
+
+
+def run_job(*, settings: Settings, sessionmaker, store: ObjectStore, submission_id: str,
+            workdir_name: str) -> Score | ModelFailed:
+    """Run the submission's model on its dataset in the sandbox and score it: an unsaved score row, or
+    the model's failure. Raises on a platform fault (PlatformFault, or any other error: retried)."""
     with sessionmaker() as session:
-        context = load_context(session, submission_id=claim.submission_id, settings=settings)
-    workdir = settings.home_dir / "work" / f"{claim.job_id}-{claim.attempt}"
+        context = load_context(session, submission_id=submission_id, settings=settings)
+    workdir = settings.home_dir / "work" / workdir_name
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     try:
@@ -108,19 +118,10 @@ def run_claimed_job(*, settings: Settings, sessionmaker, store: ObjectStore, cla
             failure = _as_failure(exc)
             shown = _explain(failure, settings=settings, store=store, context=context, model_dir=model_dir,
                              workdir=workdir, limits=limits)
-            with sessionmaker() as session:
-                return "failed" if record_model_failure(
-                    session, claim=claim, kind=shown.kind, message=shown.en, message_zh=shown.zh,
-                    log_tail=shown.log_tail or "",
-                ) else "lost"
-        score = _score(store=store, context=context, scores=scores, workdir=workdir, features_path=features_path)
-        score.job_id = claim.job_id
-        score.sandbox_kind = result.kind
-        score.sandbox_prestarted = result.prestarted
-        score.runtime_s = round(time.perf_counter() - started, 3)
-        score.peak_mem_mb = round(result.peak_mem_mb, 1)
-        with sessionmaker() as session:
-            return "scored" if record_score(session, claim=claim, score=score) else "lost"
+            return ModelFailed(kind=shown.kind, message=shown.en, message_zh=shown.zh, log_tail=shown.log_tail or "")
+        return _score(store=store, context=context, scores=scores, workdir=workdir, sandbox_kind=result.kind,
+                      sandbox_prestarted=result.prestarted, runtime_s=round(time.perf_counter() - started, 3),
+                      peak_mem_mb=round(result.peak_mem_mb, 1))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -175,6 +176,8 @@ def _smoke_features(*, store: ObjectStore, context: JobContext, workdir: Path, r
     pq.write_table(table, smoke_path)
     train_path.unlink()
     return smoke_path, table.num_rows
+
+
 def _runtime(rules: ChallengeRules, settings: Settings):  # noqa: ANN202
     """The challenge's scoring runtime, built; not built here is the platform's fault (retried)."""
     from dabiwu.runtimes import RuntimeError_, built_runtime
@@ -208,50 +211,17 @@ def _fetch_inputs(*, store: ObjectStore, context: JobContext, workdir: Path) -> 
     return model_dir, features_path
 
 
-def _score(*, store: ObjectStore, context: JobContext, scores: np.ndarray, workdir: Path, features_path: Path) -> Score:
+def _score(*, store: ObjectStore, context: JobContext, scores: np.ndarray, workdir: Path, **run) -> Score:
     labels_path = workdir / "labels.parquet"
     store.get_to_path(context.labels_key, labels_path)
     labels = pq.read_table(labels_path).to_pandas()
     labels_path.unlink()
-    metric = context.rules.metric
-    primary = metric.primary
-    metrics = compute_metrics(
-        y_true=labels["label"].to_numpy(),
-        scores=scores,
-        groups=labels["group"].to_numpy(),
-        is_public=labels["is_public"].to_numpy(),
-        k=metric.k,
-        primary=primary,
-    )
-    public = labels["is_public"].to_numpy()
-    metrics["public"]["pr_curve"] = pr_curve_points(labels["label"].to_numpy()[public], scores[public])
-    metrics["private"]["pr_curve"] = pr_curve_points(labels["label"].to_numpy()[~public], scores[~public])
-    metrics.update(scorer_version=SCORER_VERSION, dataset_sha256=context.dataset_sha256, model_sha256=context.model_sha256)
     predictions_key = _store_predictions(
         store=store, context=context, ids=labels[context.rules.id_column].to_numpy(), scores=scores, workdir=workdir
     )
-    return Score(
-        **board_columns(metrics, primary=primary, secondary=board_secondary(metric)),
-        submission_id=context.submission_id,
-        scorer_version=SCORER_VERSION,
-        dataset_id=context.dataset_id,
-        dataset_sha256=context.dataset_sha256,
-        model_sha256=context.model_sha256,
-        metrics=metrics,
-        predictions_key=predictions_key,
-    )
-
-
-def board_columns(metrics: dict, *, primary: str, secondary: str) -> dict:
-    """The values leaderboards sort and show, lifted out of the metrics document."""
-    columns = {}
-    for split in ("public", "private"):
-        part = metrics[split]
-        ci = (part.get("ci") or {}).get(primary) or [None, None]
-        columns[f"{split}_score"] = float(part[primary])
-        columns[f"{split}_secondary"] = part.get(secondary)
-        columns[f"{split}_ci_low"], columns[f"{split}_ci_high"] = ci[0], ci[1]
-    return columns
+    return build_score(metric=context.rules.metric, labels=labels, scores=scores, dataset_id=context.dataset_id,
+                       dataset_sha256=context.dataset_sha256, model_sha256=context.model_sha256,
+                       predictions_key=predictions_key, **run)
 
 
 def _store_predictions(*, store: ObjectStore, context: JobContext, ids, scores: np.ndarray, workdir: Path) -> str:

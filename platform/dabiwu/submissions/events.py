@@ -27,8 +27,9 @@ from starlette.responses import StreamingResponse
 from dabiwu.db.models import Submission
 from dabiwu.db.models.submissions import TERMINAL_STATUSES
 from dabiwu.errors import DabiwuError
-from dabiwu.executors.jobs import live_worker_count
-from dabiwu.submissions.service import latest_score, queue_estimate
+from dabiwu.executors.heartbeats import live_worker_count
+from dabiwu.jobs.lifecycle import latest_score
+from dabiwu.submissions.service import queue_estimate
 
 KEEPALIVE_S = 15.0
 

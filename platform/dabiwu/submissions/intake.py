@@ -27,6 +27,7 @@ from dabiwu.challenges.phases import current_phase, shanghai_day
 from dabiwu.challenges.rules import LimitsRule
 from dabiwu.db.base import new_id
 from dabiwu.db.models import Challenge, Job, Submission, User
+from dabiwu.jobs.lifecycle import enqueue
 from dabiwu.storage import ObjectStore
 from dabiwu.submissions import quota
 from dabiwu.model_store import trees
@@ -164,9 +165,7 @@ def accept(
         trees.link(session, tree)
         session.add(submission)
         session.flush()  # the job's foreign key needs the submission row first
-        job = Job(submission_id=submission_id, kind="score", status="queued")
-        session.add(job)
-        session.flush()
+        job = enqueue(session, submission_id=submission_id, kind="score")
         used = quota.used_today(session, team_id=user.team_id, challenge_id=challenge.id, day=day)
         session.commit()
     except BaseException:

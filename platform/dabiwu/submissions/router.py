@@ -12,7 +12,7 @@ from dabiwu.challenges.phases import shanghai_day
 from dabiwu.challenges.router import challenge_or_404
 from dabiwu.db.models import Challenge, Submission, Team
 from dabiwu.executors.base import JobSpec
-from dabiwu.executors.jobs import live_worker_count
+from dabiwu.executors.heartbeats import live_worker_count
 from dabiwu.deps import SessionDep, StreamReader, SubmissionReader, TeamUser, bearer_token
 from dabiwu.pagination import PageDep, paginate
 from dabiwu.submissions import quota

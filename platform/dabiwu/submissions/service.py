@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from dabiwu.challenges.phases import current_phase
 from dabiwu.db.models import Challenge, Job, Score, Submission, User
 from dabiwu.errors import DabiwuError
+from dabiwu.jobs.lifecycle import latest_score
 from dabiwu.model_store.trees import model_expired
 from dabiwu.scoring.disclosure import Disclosure, team_split_view
 from dabiwu.submissions.schemas import SubmissionOut
@@ -49,12 +50,6 @@ def error_zh(submission: Submission) -> str | None:
     if submission.error_zh:
         return submission.error_zh
     return _KIND_ZH.get(submission.error_kind or "", "评分失败。") + "详情请见英文说明和日志。"
-
-
-def latest_score(session: Session, *, submission_id: str) -> Score | None:
-    return session.scalar(
-        select(Score).where(Score.submission_id == submission_id).order_by(Score.version.desc()).limit(1)
-    )
 
 
 def queue_estimate(session: Session, *, submission: Submission, workers: int) -> tuple[int | None, float | None]:

@@ -13,18 +13,26 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dabiwu.registry_port import Challenge, DabiwuError, District, LeadOutcome, RegistryListing, Score, User
+from dabiwu.registry_port import (
+    Challenge,
+    DabiwuError,
+    District,
+    LeadOutcome,
+    RegistryListing,
+    Score,
+    User,
+    contest_precision,
+    wilson_interval,
+)
 
 DRIFT_MIN_DECIDED = 10
 MAX_ROWS = 50_000
-WILSON_Z = 1.959964  # 95%
 
 OUTCOME_WORDS = {
     "confirmed": "confirmed", "成案": "confirmed", "已成案": "confirmed",
@@ -198,28 +206,6 @@ def upsert_outcomes(session: Session, *, user: User, challenge: Challenge, rows:
 
 
 # -- field precision and drift ---------------------------------------------------------------
-
-
-def wilson_interval(successes: int, n: int, z: float = WILSON_Z) -> tuple[float, float] | None:
-    if n <= 0:
-        return None
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def contest_precision(metrics: dict[str, Any]) -> dict[str, Any]:
-    """precision@k on the private split and its 95% interval (stored one if any, else Wilson)."""
-    private = metrics.get("private") or {}
-    p, k = private.get("precision_at_k"), private.get("k")
-    stored = (private.get("ci") or {}).get("precision_at_k")
-    if p is None or not k:
-        return {"precision_at_k": p, "k": k, "interval": None, "method": None}
-    if stored and stored[0] is not None:
-        return {"precision_at_k": p, "k": k, "interval": [stored[0], stored[1]], "method": "bootstrap"}
-    low, high = wilson_interval(round(p * k), int(k))
-    return {"precision_at_k": p, "k": int(k), "interval": [low, high], "method": "wilson"}
 
 
 def tally(counts: dict[str, int], interval: list[float] | None) -> dict[str, Any]:

@@ -24,6 +24,8 @@ Each need of the registry, and what answers it:
   hash-checked); `model_expired` is the 410 answer for a submission whose files the retention policy removed.
 - **A scored submission's latest score**: `latest_score` (the one definition of "latest", owned by the job
   lifecycle).
+- **The contest's precision band**, against which field precision is drawn on the model card: `contest_precision`
+  and `wilson_interval` (one definition, shared with the districts' field board).
 - **A scored submission's metrics**, for the promotion gates: `compute_split_metrics` (the scorer's own metrics,
   so top-k ties break the same way) and `scale_k` (the review capacity k of a part of the test set).
 - **Audit**: `record_audit` (who promoted or delisted what, in the platform's audit log).
@@ -67,6 +69,7 @@ from dabiwu.notifications import events as notify
 from dabiwu.pagination import PageDep, paginate
 from dabiwu.sandbox import Limits, SandboxError
 from dabiwu.sandbox import run as run_in_sandbox
+from dabiwu.scoring.contest_interval import contest_precision, wilson_interval
 from dabiwu.scoring.metrics import compute_split_metrics, scale_k
 from dabiwu.scoring.output import BadOutput, read_scores
 from dabiwu.storage import ObjectStore
@@ -104,6 +107,7 @@ __all__ = [
     "User",
     "challenge_or_404",
     "compute_split_metrics",
+    "contest_precision",
     "copy_model_tree",
     "default_runtime",
     "files_of_tree",
@@ -118,6 +122,7 @@ __all__ = [
     "safe_extract",
     "scale_k",
     "utcnow",
+    "wilson_interval",
     "write_tree",
 ]
 

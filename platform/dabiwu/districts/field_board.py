@@ -17,7 +17,6 @@ would then be the next step.  Lead records keep created_at and state_changed_at,
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta, timezone
 from typing import Any
 
@@ -26,11 +25,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dabiwu.db.models import Challenge, District, LeadOutcome, RegistryListing, Score, Team
+from dabiwu.scoring.contest_interval import contest_precision
 
 PRIOR_LEADS = 10.0  # the prior counts as this many decided leads
 FALLBACK_RATE = 0.5  # the prior's mean before any lead of the supervision point is decided
 LEVEL = 0.95
-WILSON_Z = 1.959964
 BEIJING = timezone(timedelta(hours=8))
 
 
@@ -94,7 +93,7 @@ def field_board(session: Session, *, challenge: Challenge) -> dict[str, Any]:
             "rank": place, "registered_model": listing.registered_model, "version": listing.version,
             "team": teams.get(listing.team_id, ""), "promoted_at": listing.promoted_at,
             "private_score": listing.private_score, **estimate,
-            "contest": contest_precision(session.get(Score, listing.score_id)),
+            "contest": contest_precision(getattr(session.get(Score, listing.score_id), "metrics", None)),
             "by_district": {code: {"name_zh": names[code][0], "name_en": names[code][1],
                                    **corrected(c.get("confirmed", 0), c.get("rejected", 0), c.get("pending", 0),
                                                prior_mean=prior_mean)}
@@ -129,17 +128,3 @@ def precision_by_month(session: Session, *, listing_ids: list[int]) -> dict[int,
     return out
 
 
-def contest_precision(score: Score | None) -> dict[str, Any]:
-    """precision@k on the private split and its 95% interval (the stored bootstrap one if any, else Wilson): the
-    band the field precision is drawn against.  (models_registry.outcomes computes the same for the model card.)"""
-    private = ((score.metrics if score else None) or {}).get("private") or {}
-    p, k = private.get("precision_at_k"), private.get("k")
-    if p is None or not k:
-        return {"precision_at_k": p, "k": k, "interval": None}
-    stored = (private.get("ci") or {}).get("precision_at_k")
-    if stored and stored[0] is not None:
-        return {"precision_at_k": p, "k": k, "interval": [stored[0], stored[1]]}
-    n = int(k)
-    centre = (p + WILSON_Z ** 2 / (2 * n)) / (1 + WILSON_Z ** 2 / n)
-    half = WILSON_Z * math.sqrt(p * (1 - p) / n + WILSON_Z ** 2 / (4 * n * n)) / (1 + WILSON_Z ** 2 / n)
-    return {"precision_at_k": p, "k": n, "interval": [max(0.0, centre - half), min(1.0, centre + half)]}

@@ -47,13 +47,18 @@ def probe(kind: str, hide: tuple[str, ...] = ()) -> tuple[bool, str]:
             kind=kind, interpreter=interpreter, uid=uid, inner=inner, home=tmp, scratch_bytes=1 << 20,
             model_dir=None, child_path=None, hide=[Path(h) for h in hide], identity_fds=ids,
         )
-        try:
-            done = subprocess.run(  # noqa: S603
-                launch.argv, env=launch.env, pass_fds=launch.pass_fds, cwd="/", capture_output=True,
-                timeout=_PROBE_TIMEOUT_S, stdin=subprocess.DEVNULL,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return False, str(exc)
+        return run_probe(launch.argv, env=launch.env, pass_fds=launch.pass_fds)
+
+
+def run_probe(argv: list[str], *, env: dict, pass_fds: tuple | list) -> tuple[bool, str]:
+    """(works, why not) of one probe command: its exit code, else its last line of stderr or what stopped it."""
+    try:
+        done = subprocess.run(  # noqa: S603
+            argv, env=env, pass_fds=pass_fds, cwd="/", capture_output=True, timeout=_PROBE_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return False, str(exc)
     if done.returncode != 0:
         err = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
         return False, (err[-1] if err else f"exit code {done.returncode}")

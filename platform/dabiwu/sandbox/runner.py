@@ -33,7 +33,7 @@ from dabiwu.sandbox.errors import SandboxError
 from dabiwu.sandbox.interpreter import Interpreter, runtime_interpreter
 from dabiwu.sandbox.launch import build_launch, fresh_uid, identity_files, running_as_root
 from dabiwu.sandbox.limits import Limits, SandboxResult
-from dabiwu.sandbox.supervise import Outcome, kill_and_reap, own_hwm_mb, spawn, supervise, sweep_uid
+from dabiwu.sandbox.supervise import Outcome, kill_and_reap, own_hwm_mb, read_status, spawn, supervise, sweep_uid
 
 if TYPE_CHECKING:
     from dabiwu.settings import Settings
@@ -167,15 +167,7 @@ class PreparedSandbox:
 
     def is_ready(self) -> bool:
         """Has the child finished importing? Reads (and keeps) what it has said so far."""
-        os.set_blocking(self.status_r, False)
-        try:
-            while len(self.status_read) < 4096:
-                data = os.read(self.status_r, 4096)
-                if not data:
-                    break
-                self.status_read += data
-        except BlockingIOError:
-            pass
+        self.status_read = read_status(self.status_r, self.status_read)
         return b"\nready " in self.status_read
 
     def discard(self) -> None:

@@ -356,3 +356,18 @@ def sweep_uid(uid: int, *, grace_s: float = 10.0) -> None:
         if time.monotonic() > deadline:
             return
         time.sleep(0.02)
+
+
+def read_status(fd: int, already: bytes, *, limit: int = 4096) -> bytes:
+    """What a sandbox child has written on its status pipe so far, without waiting (the first `limit` bytes)."""
+    os.set_blocking(fd, False)
+    read = already
+    try:
+        while len(read) < limit:
+            data = os.read(fd, limit)
+            if not data:
+                break
+            read += data
+    except BlockingIOError:
+        pass
+    return read

@@ -29,16 +29,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from dabiwu.sandbox.bwrap import MODEL_MOUNT, SANDBOX_DIR, ZYGOTE_MOUNT, bwrap_argv
+from dabiwu.sandbox.detect import run_probe
 from dabiwu.sandbox.errors import SandboxError
 from dabiwu.sandbox.interpreter import current_interpreter, runtime_interpreter
 from dabiwu.sandbox.launch import child_env, fresh_uid, identity_files, missing_tools, running_as_root
 from dabiwu.sandbox.limits import Limits, SandboxResult
-from dabiwu.sandbox.supervise import _pids_of_uid, set_exit, sweep_uid, watch
+from dabiwu.sandbox.supervise import _pids_of_uid, read_status, set_exit, sweep_uid, watch
 
 ZYGOTE_SOURCE = Path(__file__).with_name("zygote_child.py")
 CHILD_SOURCE = Path(__file__).with_name("child.py")
 _RESULT_WAIT_S = 10.0  # after the job's pipes closed, the keeper's line is at most this far behind
-_PROBE_TIMEOUT_S = 30
 
 
 class ZygoteGone(Exception):
@@ -60,15 +60,7 @@ def fork_support() -> tuple[bool, str]:
                           scratch_bytes=1 << 20, model_dir=None, child_path=None, drop_to_uid=None,
                           zygote_jobs=Path(jobs), zygote_path=ZYGOTE_SOURCE,
                           command=[str(interpreter.executable), "-I", "-S", ZYGOTE_MOUNT, "--probe", str(fresh_uid())])
-        try:
-            done = subprocess.run(argv, env=child_env(SANDBOX_DIR), pass_fds=ids, cwd="/",  # noqa: S603
-                                  capture_output=True, timeout=_PROBE_TIMEOUT_S, stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return False, str(exc)
-    if done.returncode != 0:
-        err = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
-        return False, (err[-1] if err else f"exit code {done.returncode}")
-    return True, ""
+        return run_probe(argv, env=child_env(SANDBOX_DIR), pass_fds=ids)
 
 
 def _kill_uid_once(uid: int) -> None:
@@ -103,15 +95,7 @@ class Zygote:
         return self.proc.poll() is None
 
     def is_ready(self) -> bool:
-        os.set_blocking(self.status_r, False)
-        try:
-            while len(self.status_read) < 4096:
-                data = os.read(self.status_r, 4096)
-                if not data:
-                    break
-                self.status_read += data
-        except BlockingIOError:
-            pass
+        self.status_read = read_status(self.status_r, self.status_read)
         return b"\nready " in self.status_read
 
     def pid(self) -> int:

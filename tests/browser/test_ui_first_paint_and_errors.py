@@ -154,7 +154,7 @@ MENUS = {
                                     "menu-audit", "menu-bundles", "menu-queue"},
     "judge": EVERYONE | REGISTRY | {"menu-submissions", "menu-judging"},
     "alice": EVERYONE | {"menu-submissions", "menu-submit"},
-    "zaoyang": EVERYONE | REGISTRY,
+    "zaoyang": EVERYONE | REGISTRY | {"menu-leads"},  # the lead review queue is the district's own
 }
 
 

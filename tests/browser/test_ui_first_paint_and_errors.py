@@ -147,15 +147,8 @@ def test_error_paths_speak_the_users_language(browser, demo_server, tmp_path, lo
         context.close()
 
 
-EVERYONE = {"menu-challenges", "menu-leaderboard"}
-REGISTRY = {"menu-registry", "menu-district-use"}
-MENUS = {
-    "admin": EVERYONE | REGISTRY | {"menu-submissions", "menu-judging", "menu-users", "menu-teams", "menu-districts",
-                                    "menu-audit", "menu-bundles", "menu-queue"},
-    "judge": EVERYONE | REGISTRY | {"menu-submissions", "menu-judging"},
-    "alice": EVERYONE | {"menu-submissions", "menu-submit"},
-    "zaoyang": EVERYONE | REGISTRY | {"menu-leads"},  # the lead review queue is the district's own
-}
+# Each role's menu, as the roles test names it (one list for both files).
+from tests.browser.test_ui_roles import MENUS  # noqa: E402
 
 
 @pytest.mark.parametrize(("locale", "width"), [("zh", "laptop"), ("en", "phone")])

@@ -16,7 +16,7 @@ MENUS = {
                          "menu-bundles", "menu-queue"},
     "judge": EVERYONE | REGISTRY | {"menu-submissions", "menu-judging"},
     "alice": EVERYONE | {"menu-submissions", "menu-submit"},
-    "zaoyang": EVERYONE | REGISTRY,
+    "zaoyang": EVERYONE | REGISTRY | {"menu-leads"},  # the lead review queue is the district's own
 }
 DISPLAY_NAMES = {a["username"]: a["display_name"] for a in DEMO_ACCOUNTS}
 

@@ -260,13 +260,18 @@ def test_twenty_submissions_on_celery_workers_are_scored_once_despite_a_kill_9(
         rescued = jobs[victim["id"]]
         assert rescued["attempt"] >= 2 and _pid(rescued["worker_id"]) != killed_pid, rescued
 
-        # In the bucket: every archive and every predictions file (listed with boto3, not through dabiwu).
+        # In the bucket: every model file each submission's kept tree names (stored once by content, so twenty
+        # uploads of one model share them) and every predictions file (listed with boto3, not through dabiwu).
         keys = set()
         for page in s3.client().get_paginator("list_objects_v2").paginate(Bucket=s3.bucket, Prefix=f"{PREFIX}/"):
             keys.update(obj["Key"] for obj in page.get("Contents", []))
-        for submission_id in submitted:
-            archive_keys = [k for k in keys if k.startswith(f"{PREFIX}/submissions/{SLUG}/{submission_id}/model.")]
-            assert len(archive_keys) == 1, (submission_id, sorted(keys)[:20])
+        with engine.connect() as conn:
+            named = conn.execute(text(
+                "SELECT s.id, f.blob_sha256 FROM submissions s JOIN model_tree_files f ON f.tree_sha256 = s.tree_sha256"
+            )).all()
+        assert {row[0] for row in named} == set(submitted)
+        for submission_id, blob in named:
+            assert f"{PREFIX}/model-blobs/sha256/{blob[:2]}/{blob}" in keys, (submission_id, blob, sorted(keys)[:20])
         for submission_id, predictions_key in scores:
             assert predictions_key.endswith(f"/{submission_id}.parquet")
             assert f"{PREFIX}/{predictions_key}" in keys

@@ -98,3 +98,29 @@ def test_the_queue_the_lead_page_and_the_field_board_fit_a_phone(page, demo_serv
         expect(page.get_by_test_id(ready)).to_be_visible()
         size = page.evaluate("({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
         assert size["scroll"] <= size["inner"], f"{route}: page {size['scroll']} px wide in a {size['inner']} px window"
+
+
+@pytest.mark.parametrize(("locale", "width"), [("zh", 390), ("en", 1366)])
+def test_the_model_card_draws_field_precision_over_time_against_the_contest_band(browser, demo_server, locale, width):
+    """Issue #17: the model card's chart of field precision over time against the contest's interval, in the user's
+    language, on a phone and a laptop (the demo district has decided some of its leads)."""
+    from tests.browser.test_ui_history_notify import _fits, _open
+
+    district = api_headers(demo_server, "zaoyang")
+    model = _listed_model(demo_server, district)
+    slug, version = model["slug"], model["champion_version"] or model["listed"][0]["version"]
+    context, page = _open(browser, demo_server, "zaoyang", locale=locale, width=width)
+    try:
+        go(page, f"#/registry/{slug}/{version}")
+        chart = page.get_by_test_id("field-chart")
+        expect(chart).to_be_visible()
+        expect(page.get_by_test_id("field-chart-band")).to_have_count(1)
+        assert int(chart.get_attribute("data-points")) >= 1
+        expect(page.get_by_test_id("field-chart-point").first).to_be_attached()
+        title = chart.locator("svg").get_attribute("aria-label")
+        assert title == ("实地精确率随时间变化" if locale == "zh" else "Field precision over time")
+        legend = chart.inner_text()
+        assert bool(CJK.search(legend)) == (locale == "zh"), legend
+        _fits(page)
+    finally:
+        context.close()

@@ -49,7 +49,7 @@ def _sqlite_exclusive(database_url: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def writes_blocked(database_url: str) -> Iterator[None]:
+def writes_blocked(database_url: str, *, tables: tuple[str, ...] = ("quota_usage",)) -> Iterator[None]:
     if is_sqlite(database_url):
         with _sqlite_exclusive(database_url):
             yield
@@ -58,7 +58,9 @@ def writes_blocked(database_url: str) -> Iterator[None]:
     try:
         with engine.connect() as connection:
             transaction = connection.begin()
-            connection.execute(text("LOCK TABLE quota_usage IN EXCLUSIVE MODE"))
+            # SQLite blocks every write; on PostgreSQL, writes to these tables (name the ones the step under test
+            # writes first, or it runs on to a later one)
+            connection.execute(text(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE"))
             try:
                 yield
             finally:

@@ -45,7 +45,8 @@ def test_kill_9_mid_upload_leaves_no_row_no_claim_and_no_stored_file(
                 except httpx.HTTPError as exc:
                     outcome.append(exc)
 
-        with writes_blocked(settings.resolved_database_url):
+        # The claim on the model's file rows is intake's first write (then quota): block it on both databases.
+        with writes_blocked(settings.resolved_database_url, tables=("model_blobs", "model_trees", "quota_usage")):
             uploader = threading.Thread(target=fast_upload)
             uploader.start()
             # Validated and copied as plain files, and now waiting to commit its claim: the crash window.

@@ -18,7 +18,6 @@ def seeded(request, client, settings, role_headers, loaded, baseline_archive):
     from dabiwu.db.models import DatasetVersion
     from dabiwu.db.session import session_scope
     from dabiwu.sandbox import prewarm, shutdown_warm
-    from dabiwu.scoring.service import limits_for
     from dabiwu.storage_access import store_for
 
     accepted = upload(client, role_headers["team"], baseline_archive)
@@ -27,7 +26,7 @@ def seeded(request, client, settings, role_headers, loaded, baseline_archive):
         from dabiwu.sandbox.zygote import fork_support
 
         check("root", None if fork_support()[0] else f"the fork-server cannot run here: {fork_support()[1]}")
-        prewarm(limits_for({}, settings), settings=settings, mode="fork")
+        prewarm(settings=settings, mode="fork")
     try:
         assert work_one(settings) == "scored"
     finally:

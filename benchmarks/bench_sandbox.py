@@ -48,11 +48,11 @@ def _summary(values: list[float]) -> dict[str, float]:
             "n": len(values)}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--big-rows", type=int, default=1_000_000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     from dabiwu.sandbox import Limits, detect_sandbox, run
 

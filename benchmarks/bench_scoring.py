@@ -146,10 +146,10 @@ def machine() -> str:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one repeat, 5% positives only at 1M")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     repeats = 1 if args.quick else 3
     print(f"machine: {machine()}", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from dabiwu.submissions.errors import IntakeError
-from dabiwu.submissions.validation import validate_model_dir
+from dabiwu.submissions.schemas import ModelInfo
+from dabiwu.submissions.validation import bounded_model_info, model_info_brief, validate_model_dir
 
 
 def validate(model_dir: Path, challenge: dict, *, max_model_mb: int = 5, **kw):
@@ -112,6 +113,22 @@ def test_no_signature_and_tensor_signature_are_accepted_with_a_warning(editable_
     )
     info = validate(model_dir, intake_challenge)
     assert "tensor-based" in info.warnings[0]
+
+
+def test_model_info_is_sent_as_intake_stored_it(editable_mlflow_model, mlflow_model_factory, intake_challenge):
+    """SubmissionOut.model_info is typed (ModelInfo): what intake stores, whole or brief, is sent unchanged."""
+    tensor = editable_mlflow_model("sklearn_skops")
+    edit_mlmodel(tensor, lambda d: d.__setitem__(
+        "signature", {"inputs": json.dumps([{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1, 5]}}]),
+                      "outputs": json.dumps([{"type": "tensor", "tensor-spec": {"dtype": "float64", "shape": [-1]}}])}))
+    unsigned = editable_mlflow_model("pyfunc_code")
+    edit_mlmodel(unsigned, lambda d: d.pop("signature"))
+    for model_dir in (mlflow_model_factory("sklearn_skops"), tensor, unsigned):
+        stored = {**bounded_model_info(validate(model_dir, intake_challenge).to_dict(), max_bytes=64 * 1024),
+                  "archive_format": "zip", "runtime": "py311"}
+        stored = json.loads(json.dumps(stored))  # as the JSON column gives it back
+        for record in (stored, model_info_brief(stored), {}):
+            assert json.loads(ModelInfo.model_validate(record).model_dump_json()) == record
 
 
 def test_tolerated_version_differences_are_warnings(editable_mlflow_model, intake_challenge):

@@ -11,31 +11,14 @@ to the earlier row, so a clone of a listed model has exactly the same top k (Jac
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from dabiwu.registry_port import compute_split_metrics
+from models_registry.schemas import GateCheck, GateName, GateNovelty, GateOverlap, GateReport
 
 REQUIRED_GATES = ("min_primary", "min_worst_district", "min_novelty", "max_listed")
-
-
-@dataclass
-class GateReport:
-    """`passed` is True only if every check passed.  Each check is a dict with name, passed, value,
-    threshold, message_zh and message_en; `overlaps` lists the top-k Jaccard with each listed model."""
-
-    passed: bool
-    checks: list[dict[str, Any]]
-    overlaps: list[dict[str, Any]]
-    novelty: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def failures(self) -> list[dict[str, Any]]:
-        return [check for check in self.checks if not check["passed"]]
 
 
 def top_k_set(scores: np.ndarray, k: int) -> np.ndarray:
@@ -65,7 +48,7 @@ def jaccard_top_k(a_scores: np.ndarray, b_scores: np.ndarray, k: int) -> float:
 
 def incremental_recall(
     *, candidate_scores: np.ndarray, listed_scores: list[np.ndarray], y_true: np.ndarray, k: int
-) -> dict[str, Any]:
+) -> GateNovelty:
     """The leads the candidate's top k finds that no listed model's top k finds.
 
     candidate_hits: positives in the candidate's top k; already_found: those of them that at least
@@ -86,15 +69,15 @@ def incremental_recall(
     already = int(np.count_nonzero(found_by_listed[hits]))
     positives = int(np.count_nonzero(y))
     new_hits = hits.shape[0] - already
-    return {
-        "k": int(min(k, y.shape[0])),
-        "positives": positives,
-        "candidate_hits": int(hits.shape[0]),
-        "already_found": already,
-        "new_hits": int(new_hits),
-        "listed_hits": int(np.count_nonzero(found_by_listed & y)),
-        "incremental_recall": new_hits / positives if positives else None,
-    }
+    return GateNovelty(
+        k=int(min(k, y.shape[0])),
+        positives=positives,
+        candidate_hits=int(hits.shape[0]),
+        already_found=already,
+        new_hits=int(new_hits),
+        listed_hits=int(np.count_nonzero(found_by_listed & y)),
+        incremental_recall=new_hits / positives if positives else None,
+    )
 
 
 def evaluate_gates(
@@ -125,7 +108,7 @@ def evaluate_gates(
         raise ValueError(f"Gate settings lack {', '.join(missing)}; set each (None turns a gate off).")
     split = candidate.get("private", candidate)
     primary = gates.get("primary") or candidate.get("primary") or "average_precision"
-    checks: list[dict[str, Any]] = []
+    checks: list[GateCheck] = []
 
     if gates["min_primary"] is not None:
         checks.append(_primary_check(split=split, primary=primary, threshold=float(gates["min_primary"])))
@@ -134,9 +117,9 @@ def evaluate_gates(
         checks.append(_worst_district_check(worst=worst, primary=primary, threshold=float(gates["min_worst_district"])))
 
     overlaps = [
-        {"listed": _label(model), "jaccard": jaccard_top_k(candidate_scores, model["scores"], k)} for model in listed
+        GateOverlap(listed=_label(model), jaccard=jaccard_top_k(candidate_scores, model["scores"], k)) for model in listed
     ]
-    closest = max(overlaps, key=lambda item: item["jaccard"], default=None)
+    closest = max(overlaps, key=lambda item: item.jaccard, default=None)
     novelty = incremental_recall(
         candidate_scores=candidate_scores, listed_scores=[model["scores"] for model in listed], y_true=y_true, k=k
     )
@@ -147,12 +130,10 @@ def evaluate_gates(
     if gates["max_listed"] is not None:
         checks.append(_capacity_check(n_listed=n_listed, limit=int(gates["max_listed"])))
 
-    return GateReport(
-        passed=all(check["passed"] for check in checks), checks=checks, overlaps=overlaps, novelty=novelty
-    )
+    return GateReport(passed=all(check.passed for check in checks), checks=checks, overlaps=overlaps, novelty=novelty)
 
 
-def _primary_check(*, split: dict, primary: str, threshold: float) -> dict[str, Any]:
+def _primary_check(*, split: dict, primary: str, threshold: float) -> GateCheck:
     value = split.get(primary)
     if value is None:
         return _check(
@@ -182,7 +163,7 @@ def _worst_district(
     return computed["worst_district"].get(primary)
 
 
-def _worst_district_check(*, worst: dict | None, primary: str, threshold: float) -> dict[str, Any]:
+def _worst_district_check(*, worst: dict | None, primary: str, threshold: float) -> GateCheck:
     if worst is None:
         return _check(
             "worst_district", False, None, threshold,
@@ -202,13 +183,13 @@ def _worst_district_check(*, worst: dict | None, primary: str, threshold: float)
     )
 
 
-def _novelty_check(*, novelty: dict, closest: dict | None, threshold: float) -> dict[str, Any]:
-    value, k = novelty["incremental_recall"], novelty["k"]
+def _novelty_check(*, novelty: GateNovelty, closest: GateOverlap | None, threshold: float) -> GateCheck:
+    value, k = novelty.incremental_recall, novelty.k
     overlap_zh = overlap_en = ""
     if closest is not None:
-        jaccard = f"{closest['jaccard']:.2f}"
-        overlap_zh = f"与已上架模型 {closest['listed']} 的前 {k} 条线索重合度（Jaccard）为 {jaccard}。"
-        overlap_en = f" Its top {k} overlaps most with listed model {closest['listed']}: Jaccard {jaccard}."
+        jaccard = f"{closest.jaccard:.2f}"
+        overlap_zh = f"与已上架模型 {closest.listed} 的前 {k} 条线索重合度（Jaccard）为 {jaccard}。"
+        overlap_en = f" Its top {k} overlaps most with listed model {closest.listed}: Jaccard {jaccard}."
     if value is None:
         return _check(
             "novelty", False, None, threshold,
@@ -217,7 +198,7 @@ def _novelty_check(*, novelty: dict, closest: dict | None, threshold: float) -> 
         )
     passed = value >= threshold
     zh, en = _verdict(passed)
-    hits, already, new = novelty["candidate_hits"], novelty["already_found"], novelty["new_hits"]
+    hits, already, new = novelty.candidate_hits, novelty.already_found, novelty.new_hits
     return _check(
         "novelty", passed, value, threshold,
         f"前 {k} 条中命中 {hits} 条，其中 {already} 条已被已上架模型发现，新增 {new} 条，"
@@ -229,8 +210,8 @@ def _novelty_check(*, novelty: dict, closest: dict | None, threshold: float) -> 
     )
 
 
-def _overlap_check(*, closest: dict, k: int, threshold: float) -> dict[str, Any]:
-    value, listed = closest["jaccard"], closest["listed"]
+def _overlap_check(*, closest: GateOverlap, k: int, threshold: float) -> GateCheck:
+    value, listed = closest.jaccard, closest.listed
     passed = value <= threshold
     return _check(
         "overlap", passed, value, threshold,
@@ -241,7 +222,7 @@ def _overlap_check(*, closest: dict, k: int, threshold: float) -> dict[str, Any]
     )
 
 
-def _capacity_check(*, n_listed: int, limit: int) -> dict[str, Any]:
+def _capacity_check(*, n_listed: int, limit: int) -> GateCheck:
     passed = n_listed < limit
     listed_en = "1 model is" if n_listed == 1 else f"{n_listed} models are"
     if passed:
@@ -261,15 +242,9 @@ def _verdict(passed: bool) -> tuple[str, str]:
     return ("达到", "at or above") if passed else ("低于", "below")
 
 
-def _check(name: str, passed: bool, value, threshold, message_zh: str, message_en: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "passed": bool(passed),
-        "value": None if value is None else float(value),
-        "threshold": threshold,
-        "message_zh": message_zh,
-        "message_en": message_en,
-    }
+def _check(name: GateName, passed: bool, value, threshold, message_zh: str, message_en: str) -> GateCheck:
+    return GateCheck(name=name, passed=bool(passed), value=None if value is None else float(value),
+                     threshold=threshold, message_zh=message_zh, message_en=message_en)
 
 
 def _label(model: dict[str, Any]) -> str:

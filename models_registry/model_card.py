@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from models_registry.schemas import GateCheck
+
 PRIMARY_ZH = {
     "average_precision": "平均精度（AP）",
     "roc_auc": "ROC AUC",
@@ -36,7 +38,7 @@ def build_model_card(
     approved_by: str,
     reason: str | None,
     override: bool,
-    gate_checks: list[dict[str, Any]],
+    gate_checks: list[GateCheck],
     flavors: list[str],
     runtime: str = "",
 ) -> str:
@@ -46,8 +48,8 @@ def build_model_card(
     k = private.get("k")
     ci = (private.get("ci") or {}).get(primary)
     p_at_k = private.get("precision_at_k")
-    gates_zh = "\n".join(f"- {'✔' if c['passed'] else '✘'} {c['message_zh']}" for c in gate_checks) or "- （无）"
-    gates_en = "\n".join(f"- {'✔' if c['passed'] else '✘'} {c['message_en']}" for c in gate_checks) or "- (none)"
+    gates_zh = "\n".join(f"- {'✔' if c.passed else '✘'} {c.message_zh}" for c in gate_checks) or "- （无）"
+    gates_en = "\n".join(f"- {'✔' if c.passed else '✘'} {c.message_en}" for c in gate_checks) or "- (none)"
     override_zh = f"\n> 本模型在比赛定榜前经特批上架，理由：{reason}\n" if override else ""
     override_en = f"\n> Listed before the contest was finalized, by override. Reason: {reason}\n" if override else ""
     return f"""# {title_zh} · {team}

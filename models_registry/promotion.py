@@ -17,7 +17,6 @@ is also locked (SELECT ... FOR UPDATE) for the same reason across processes.
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import threading
 import uuid
@@ -55,11 +54,12 @@ from dabiwu.registry_port import (
     utcnow,
     write_tree,
 )
-from models_registry.gates import GateReport, evaluate_gates
+from models_registry.gates import evaluate_gates
 from models_registry.history import last_alias_target, record_alias_move, record_event
 from models_registry.mlflow_adapter import CHAMPION, RegistryBackend, backend_for
 from models_registry.model_card import build_model_card
 from models_registry.pulls import folder_sha256
+from models_registry.schemas import GateReport, RegistryEventDetail
 
 PROMOTION_LOCK = threading.Lock()
 
@@ -151,7 +151,7 @@ def check_gates(session: Session, *, store: ObjectStore, challenge: Challenge, s
         n_listed=len(listings),
     )
     if skipped:
-        report.novelty["not_compared"] = skipped
+        report.novelty.not_compared = skipped
     return report
 
 
@@ -170,11 +170,9 @@ def _aligned_scores(store: ObjectStore, key: str, ids: pd.Series) -> np.ndarray 
     return aligned.to_numpy(dtype=np.float64)
 
 
-def _gate_summary(report: dict) -> dict:
+def _gate_summary(report: GateReport) -> dict:
     """The gate checks as the history keeps them: name, passed, value and limit (no per-row data)."""
-    checks = [{key: check.get(key) for key in ("name", "passed", "value", "threshold", "message_en", "message_zh")}
-              for check in report.get("checks", [])]
-    return {"passed": report.get("passed"), "checks": checks}
+    return RegistryEventDetail(passed=report.passed, checks=report.checks).model_dump(mode="json")
 
 
 def record_refused_gates(sessionmaker, *, submission_id: str, actor_id: int, refusal: "Refusal") -> None:
@@ -185,7 +183,8 @@ def record_refused_gates(sessionmaker, *, submission_id: str, actor_id: int, ref
         if submission is None or refusal.gates is None:
             return
         record_event(session, registered_model=submission.challenge.slug, kind="gates_refused", actor=actor,
-                     detail={**_gate_summary(refusal.gates), "submission_id": submission_id, "code": refusal.code},
+                     detail={**_gate_summary(GateReport.model_validate(refusal.gates)), "submission_id": submission_id,
+                             "code": refusal.code},
                      reason=refusal.detail[:2000])
         session.commit()
 
@@ -194,13 +193,13 @@ def _refuse_on(report: GateReport) -> None:
     failures = report.failures()
     if not failures:
         return
-    full = any(check["name"] == "capacity" for check in failures)
+    full = any(check.name == "capacity" for check in failures)
     raise Refusal(
         409 if full else 422,
         "registry_full" if full else "gate_failed",
-        " ".join(check["message_en"] for check in failures),
-        "".join(check["message_zh"] for check in failures),
-        gates=report.to_dict(),
+        " ".join(check.message_en for check in failures),
+        "".join(check.message_zh for check in failures),
+        gates=report.model_dump(mode="json"),
     )
 
 
@@ -248,7 +247,7 @@ def promote(
             experiment=f"dabiwu/{challenge.slug}",
             run_name=f"{submission.team.name} {submission.id[:8]}",
             model_dir=model_dir,
-            files={"model_card.md": card, "gate_report.json": json.dumps(report.to_dict(), ensure_ascii=False, indent=2)},
+            files={"model_card.md": card, "gate_report.json": report.model_dump_json(indent=2)},
             tags={"dabiwu.submission_id": submission.id, "dabiwu.team": submission.team.name},
         )
     finally:
@@ -270,7 +269,7 @@ def promote(
         private_score=score.private_score,
         override=bool(override and challenge.finalized_at is None),
         reason=reason,
-        gate_report=report.to_dict(),
+        gate_report=report.model_dump(mode="json"),
         model_card=card,
         promoted_by=actor.id,
     )
@@ -278,7 +277,7 @@ def promote(
     session.flush()
     runtime = runtime_of(challenge, submission)
     record_event(session, registered_model=challenge.slug, kind="gates_passed", actor=actor, version=version,
-                 listing=listing, runtime=runtime, at=now, detail=_gate_summary(report.to_dict()))
+                 listing=listing, runtime=runtime, at=now, detail=_gate_summary(report))
     record_event(session, registered_model=challenge.slug, kind="promoted", actor=actor, version=version,
                  listing=listing, runtime=runtime, reason=reason, at=now, detail={"override": listing.override})
     notify.model_promoted(session, registered_model=challenge.slug, version=version, team=submission.team.name,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
 
 from dabiwu.registry_port import (
     DabiwuError,
@@ -30,6 +29,7 @@ from models_registry.schemas import (
     ChampionAtOut,
     DelistIn,
     DelistOut,
+    GateReport,
     OutcomeIn,
     OutcomesResult,
     PromoteIn,
@@ -72,20 +72,19 @@ def promote_submission(
         alias=CHAMPION if result.champion_version == listing.version else None,
         champion_version=result.champion_version,
         model_sha256=listing.model_sha256,
-        gates=listing.gate_report,
+        gates=GateReport.model_validate(listing.gate_report),
     )
 
 
-@router.get("/submissions/{submission_id}/promotion-gates")
-def preview_gates(submission_id: str, request: Request, user: JudgeUser, session: SessionDep) -> JSONResponse:
+@router.get("/submissions/{submission_id}/promotion-gates", response_model=GateReport)
+def preview_gates(submission_id: str, request: Request, user: JudgeUser, session: SessionDep) -> GateReport:
     """The gate report a promotion would get now, without promoting."""
     submission = session.get(Submission, submission_id)
     score: Score | None = latest_score(session, submission_id=submission_id) if submission else None
     if submission is None or score is None:
         raise DabiwuError(f"No scored submission {submission_id}.", f"没有已评分的提交 {submission_id}。",
                           code="submission_not_found", status=404)
-    report = check_gates(session, store=request.app.state.store, challenge=submission.challenge, score=score)
-    return JSONResponse(report.to_dict())
+    return check_gates(session, store=request.app.state.store, challenge=submission.challenge, score=score)
 
 
 @router.post("/registry/{slug}/versions/{version}/delist", response_model=DelistOut)

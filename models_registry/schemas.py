@@ -3,7 +3,68 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from dabiwu.registry_port import ContestPrecision, Sparse, WorstDistrict
+
+GateName = Literal["primary", "worst_district", "novelty", "overlap", "capacity"]
+
+
+class GateCheck(BaseModel):
+    """One promotion gate's verdict, with the reason in both languages (models_registry/gates.py)."""
+
+    name: GateName
+    passed: bool
+    value: float | None  # None: the figure is undefined (no positives, no district data)
+    threshold: int | float  # capacity: the most models listed at once; the others: the bar a figure is held to
+    message_zh: str
+    message_en: str
+
+
+class GateOverlap(BaseModel):
+    """How much the candidate's top k overlaps a listed model's."""
+
+    listed: str  # "name vN"
+    jaccard: float
+
+
+class GateNovelty(Sparse):
+    """The leads the candidate's top k finds that no listed model's top k finds (gates.incremental_recall)."""
+
+    k: int
+    positives: int
+    candidate_hits: int
+    already_found: int
+    new_hits: int
+    listed_hits: int
+    incremental_recall: float | None  # None without positives
+    not_compared: list[int] = Field(
+        default=None, description="listed versions scored on another dataset version (no common rows); only when some are")
+
+
+class GateReport(BaseModel):
+    """Every gate a promotion checks. `passed` is true only if every check passed.
+
+    A listing stores the report it was promoted with; a stored row without one (`{}`) reads as a report with no
+    checks, which passed (as a report with every gate turned off would)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    passed: bool
+    checks: list[GateCheck] = []
+    overlaps: list[GateOverlap] = []
+    novelty: GateNovelty | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _passed_by_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "passed" not in data:
+            checks = data.get("checks") or []
+            return {**data, "passed": all(isinstance(c, dict) and c.get("passed") for c in checks)}
+        return data
+
+    def failures(self) -> list[GateCheck]:
+        return [check for check in self.checks if not check.passed]
 
 
 class PromoteIn(BaseModel):
@@ -19,7 +80,7 @@ class PromoteOut(BaseModel):
     alias: str | None
     champion_version: int | None
     model_sha256: str
-    gates: dict[str, Any]
+    gates: GateReport
 
 
 class DelistIn(BaseModel):
@@ -79,7 +140,7 @@ class VersionSummary(BaseModel):
     private_score: float
     private_ci: list[float | None] | None
     primary_metric: str
-    worst_district: dict[str, Any] | None
+    worst_district: WorstDistrict | None  # of the primary metric, on the private split
     model_sha256: str
     approved_by: str | None
     reason: str | None
@@ -91,15 +152,6 @@ class VersionSummary(BaseModel):
     drift: bool | None
     model_card: str
     runtime: str = ""  # the scoring runtime it was scored with; `leads run` uses the same
-
-
-class ContestPrecision(BaseModel):
-    """precision@k on the private split and its 95% interval, which field precision is held against."""
-
-    precision_at_k: float | None
-    k: int | None
-    interval: list[float | None] | None  # [low, high]
-    method: Literal["bootstrap", "wilson"] | None
 
 
 class FieldTally(BaseModel):
@@ -123,7 +175,7 @@ class FieldReport(FieldTally):
 
 
 class VersionDetail(VersionSummary):
-    gate_report: dict[str, Any]
+    gate_report: GateReport
     field: FieldReport
     pull_uri: str
 
@@ -139,13 +191,24 @@ class RegistryModelOut(BaseModel):
     delisted: list[VersionSummary]
 
 
+class RegistryEventDetail(Sparse):
+    """What an event records beyond its lineage; which fields it has depends on its kind."""
+
+    override: bool = Field(default=None, description="promoted: listed before finalize, by override")
+    cause: str = Field(default=None, description="alias_moved: what moved it (promoted | delisted | repointed)")
+    passed: bool | None = Field(default=None, description="gates_passed, gates_refused: the gates' verdict")
+    checks: list[GateCheck] = Field(default=None, description="gates_passed, gates_refused: each gate's verdict")
+    submission_id: str = Field(default=None, description="gates_refused: the submission that was refused")
+    code: str = Field(default=None, description="gates_refused: the refusal's error code")
+
+
 class RegistryEventOut(BaseModel):
     """One entry of a registered model's history (GET /registry/models/{slug}/history)."""
 
     id: int
     at: datetime
     registered_model: str
-    kind: str  # promoted | delisted | alias_moved | gates_passed | gates_refused
+    kind: Literal["promoted", "delisted", "alias_moved", "gates_passed", "gates_refused"]
     version: int | None
     alias: str | None
     previous_version: int | None
@@ -158,7 +221,7 @@ class RegistryEventOut(BaseModel):
     scorer_version: str | None
     runtime: str | None
     model_sha256: str | None
-    detail: dict[str, Any]
+    detail: RegistryEventDetail
 
 
 class ChampionAtOut(BaseModel):

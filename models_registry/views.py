@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from dabiwu.registry_port import Challenge, District, LeadOutcome, ModelPull, RegistryEvent, RegistryListing, Score, Submission, User
 from models_registry.outcomes import field_summary
-from models_registry.schemas import Adoption, RegistryEventOut, RegistryModelOut, VersionDetail, VersionSummary
+from models_registry.schemas import Adoption, GateReport, RegistryEventOut, RegistryModelOut, VersionDetail, VersionSummary
 
 
 def registry_models(session: Session) -> list[RegistryModelOut]:
@@ -45,7 +45,7 @@ def version_detail(session: Session, *, slug: str, version: int) -> VersionDetai
     base = summary(session, listing=listing, champion=champion_version(siblings), field=field)
     return VersionDetail(
         **base.model_dump(),
-        gate_report=listing.gate_report,
+        gate_report=GateReport.model_validate(listing.gate_report or {}),
         field=field,
         pull_uri=f"models:/{slug}/{version}",
     )

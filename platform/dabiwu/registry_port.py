@@ -28,6 +28,10 @@ Each need of the registry, and what answers it:
   and `wilson_interval` (one definition, shared with the districts' field board).
 - **A scored submission's metrics**, for the promotion gates: `compute_split_metrics` (the scorer's own metrics,
   so top-k ties break the same way) and `scale_k` (the review capacity k of a part of the test set).
+- **The API's typed answers** (CONTRIBUTING.md: API types are generated, not written): `WorstDistrict` and
+  `ContestPrecision` (parts of a score's metrics the registry's views show, typed once by scoring), and `Sparse`
+  (the base of a stored document typed field by field, whose absent optional parts stay absent: a gate report's
+  novelty, a history event's detail).
 - **Audit**: `record_audit` (who promoted or delisted what, in the platform's audit log).
 - **History and notifications**: `RegistryEvent` (the registry's append-only history table: alias moves,
   promotions, delistings, gate results); `notify` (the platform's notification events: `notify.model_promoted`,
@@ -72,6 +76,8 @@ from dabiwu.sandbox import run as run_in_sandbox
 from dabiwu.scoring.contest_interval import contest_precision, wilson_interval
 from dabiwu.scoring.metrics import compute_split_metrics, scale_k
 from dabiwu.scoring.output import BadOutput, read_scores
+from dabiwu.scoring.schemas import ContestPrecision, WorstDistrict
+from dabiwu.schema_types import Sparse
 from dabiwu.storage import ObjectStore
 from dabiwu.model_store.trees import files_of as files_of_tree
 from dabiwu.model_store.trees import model_expired, write_tree
@@ -84,6 +90,7 @@ from dabiwu.submissions.validation import MAX_MLMODEL_BYTES
 __all__ = [
     "BadOutput",
     "Challenge",
+    "ContestPrecision",
     "DabiwuError",
     "DatasetVersion",
     "District",
@@ -101,10 +108,12 @@ __all__ = [
     "SandboxError",
     "Score",
     "SessionDep",
+    "Sparse",
     "Submission",
     "TreeCopyRefused",
     "UntrustedYamlError",
     "User",
+    "WorstDistrict",
     "challenge_or_404",
     "compute_split_metrics",
     "contest_precision",

@@ -55,7 +55,7 @@ def test_incremental_recall_counts():
     candidate = np.array([0.9, 0.8, 0.1, 0.7, 0.6, 0.0])  # top 3: rows 0, 1, 3 -> hits 0, 1
     listed = [np.array([0.9, 0.0, 0.0, 0.0, 0.8, 0.7])]  # top 3: rows 0, 4, 5 -> finds row 0
     got = incremental_recall(candidate_scores=candidate, listed_scores=listed, y_true=y, k=3)
-    assert got == {
+    assert got.model_dump(mode="json") == {
         "k": 3,
         "positives": 4,
         "candidate_hits": 2,
@@ -65,7 +65,7 @@ def test_incremental_recall_counts():
         "incremental_recall": 0.25,
     }
     alone = incremental_recall(candidate_scores=candidate, listed_scores=[], y_true=y, k=3)
-    assert alone["new_hits"] == 2 and alone["incremental_recall"] == 0.5
+    assert alone.new_hits == 2 and alone.incremental_recall == 0.5
 
 
 def test_a_good_new_model_passes():
@@ -81,9 +81,9 @@ def test_a_good_new_model_passes():
         n_listed=1,
     )
     assert report.passed, report.failures()
-    assert [check["name"] for check in report.checks] == ["primary", "worst_district", "novelty", "capacity"]
-    assert report.overlaps[0]["listed"] == "lead-model v1" and report.overlaps[0]["jaccard"] < 0.9
-    json.dumps(report.to_dict(), allow_nan=False)
+    assert [check.name for check in report.checks] == ["primary", "worst_district", "novelty", "capacity"]
+    assert report.overlaps[0].listed == "lead-model v1" and report.overlaps[0].jaccard < 0.9
+    json.dumps(report.model_dump(mode="json"), allow_nan=False)
 
 
 def test_a_clone_of_a_listed_model_fails_novelty_with_the_overlap():
@@ -100,13 +100,13 @@ def test_a_clone_of_a_listed_model_fails_novelty_with_the_overlap():
         n_listed=1,
     )
     assert not report.passed
-    failed = {check["name"]: check for check in report.failures()}
+    failed = {check.name: check for check in report.failures()}
     assert set(failed) == {"novelty", "overlap"}
-    assert failed["novelty"]["value"] == 0.0
-    for message in (failed["novelty"]["message_en"], failed["novelty"]["message_zh"]):
+    assert failed["novelty"].value == 0.0
+    for message in (failed["novelty"].message_en, failed["novelty"].message_zh):
         assert "lead-model v3" in message and "1.00" in message
-    assert report.overlaps == [{"listed": "lead-model v3", "jaccard": 1.0}]
-    assert report.novelty["new_hits"] == 0 and report.novelty["candidate_hits"] > 0
+    assert [overlap.model_dump() for overlap in report.overlaps] == [{"listed": "lead-model v3", "jaccard": 1.0}]
+    assert report.novelty.new_hits == 0 and report.novelty.candidate_hits > 0
 
 
 def test_below_the_worst_district_bar_fails_and_names_the_district():
@@ -126,10 +126,10 @@ def test_below_the_worst_district_bar_fails_and_names_the_district():
         gates={**GATES, "min_worst_district": worst["value"] + 0.05},
         n_listed=0,
     )
-    failed = {check["name"]: check for check in report.failures()}
+    failed = {check.name: check for check in report.failures()}
     assert list(failed) == ["worst_district"]
-    assert "南城" in failed["worst_district"]["message_zh"] and "南城" in failed["worst_district"]["message_en"]
-    assert failed["worst_district"]["value"] == worst["value"]
+    assert "南城" in failed["worst_district"].message_zh and "南城" in failed["worst_district"].message_en
+    assert failed["worst_district"].value == worst["value"]
 
 
 def test_worst_district_is_computed_when_metrics_lack_it():
@@ -139,8 +139,8 @@ def test_worst_district_is_computed_when_metrics_lack_it():
         candidate=bare, candidate_scores=models["weak"], listed=[], y_true=y, groups=groups, k=300,
         gates={**GATES, "min_worst_district": 0.5}, n_listed=0,
     )
-    check = next(check for check in report.checks if check["name"] == "worst_district")
-    assert not check["passed"] and check["value"] < 0.5
+    check = next(check for check in report.checks if check.name == "worst_district")
+    assert not check.passed and check.value < 0.5
 
 
 def test_a_full_registry_fails_with_delist_first():
@@ -156,8 +156,8 @@ def test_a_full_registry_fails_with_delist_first():
         n_listed=5,
     )
     failed = report.failures()
-    assert [check["name"] for check in failed] == ["capacity"]
-    assert "delist one first" in failed[0]["message_en"] and "须先下架" in failed[0]["message_zh"]
+    assert [check.name for check in failed] == ["capacity"]
+    assert "delist one first" in failed[0].message_en and "须先下架" in failed[0].message_zh
 
 
 def test_a_weak_model_fails_the_primary_bar_and_gates_can_be_off():
@@ -167,9 +167,9 @@ def test_a_weak_model_fails_the_primary_bar_and_gates_can_be_off():
         candidate=metrics, candidate_scores=models["weak"], listed=[], y_true=y, groups=groups, k=300,
         gates={**GATES, "min_worst_district": None, "min_novelty": None}, n_listed=0,
     )
-    assert [check["name"] for check in report.checks] == ["primary", "capacity"]
+    assert [check.name for check in report.checks] == ["primary", "capacity"]
     primary = report.checks[0]
-    assert not primary["passed"] and primary["value"] == metrics["private_score"] and "below" in primary["message_en"]
+    assert not primary.passed and primary.value == metrics["private_score"] and "below" in primary.message_en
     with pytest.raises(ValueError, match="max_listed"):
         evaluate_gates(
             candidate=metrics, candidate_scores=models["weak"], listed=[], y_true=y, groups=groups, k=300,

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from dabiwu.schema_types import FreeForm
 
 
 class AuditEventOut(BaseModel):
@@ -13,5 +15,6 @@ class AuditEventOut(BaseModel):
     action: str
     object_type: str
     object_id: str
-    detail: dict
+    detail: FreeForm = Field(description="what the action recorded; its keys depend on the action (free-form: each "
+                                         "caller of audit.service.record writes its own)")
     request_id: str | None = None

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from dabiwu.db.models.accounts import ROLES
+
+Role = Literal[ROLES]  # admin | judge | team | district
 
 
 class TokenOut(BaseModel):
@@ -30,7 +35,7 @@ class UserOut(BaseModel):
     id: int
     username: str
     display_name: str
-    role: str
+    role: Role
     team: TeamRef | None = None
     district: DistrictOut | None = None
     is_active: bool = True

@@ -73,7 +73,8 @@ def _stream_blob(request: Request, key: str, *, filename: str, media_type: str) 
     return StreamingResponse(chunks(), media_type=media_type, headers=headers)
 
 
-@router.get("/{slug}/data/train", responses={200: {"content": {"application/vnd.apache.parquet": {}, "text/csv": {}}}})
+@router.get("/{slug}/data/train", response_class=StreamingResponse,
+            responses={200: {"content": {"application/vnd.apache.parquet": {}, "text/csv": {}}}})
 def download_train(
     slug: str, request: Request, user: DataReader, session: SessionDep, format: Literal["parquet", "csv"] = "parquet"
 ) -> StreamingResponse:
@@ -88,7 +89,7 @@ def download_train(
     )
 
 
-@router.get("/{slug}/starting-kit", responses={200: {"content": {"application/zip": {}}}})
+@router.get("/{slug}/starting-kit", response_class=StreamingResponse, responses={200: {"content": {"application/zip": {}}}})
 def download_starting_kit(slug: str, request: Request, user: DataReader, session: SessionDep) -> StreamingResponse:
     challenge = challenge_or_404(session, slug, user)
     dataset = challenge.current_dataset

@@ -8,6 +8,8 @@ from dabiwu.challenges.phases import current_phase
 from dabiwu.challenges.rules import (Bilingual, ColumnRule, LimitsRule, MetricRule, PhasesRule, PromotionRule,
                                      RankingRule, RubricItem)
 from dabiwu.db.models import Challenge
+from dabiwu.schema_types import Sparse
+
 
 class ChallengeOut(BaseModel):
     id: str
@@ -117,6 +119,49 @@ class WithdrawIn(BaseModel):
     reason: str = Field(..., description="why it is withdrawn; kept in the audit log", max_length=2000)
 
 
+class SetCounts(BaseModel):
+    rows: int
+    positives: int  # rows labelled 1 (leads)
+    rate: float | None  # positives / rows (None for an empty set)
+
+
+class DistrictCounts(BaseModel):
+    train: SetCounts
+    public: SetCounts
+    private: SetCounts
+
+
+class BaselineHeadroom(Sparse):
+    """The bundle's baseline.py scored on the private split (challenges/dryrun.py::baseline_headroom): either the
+    figures, or `error` alone when it could not be measured."""
+
+    metric: str = None
+    private: float | None = None
+    public: float | None = None
+    base_rate: float = None
+    min_primary: float = None
+    headroom: float | None = None  # to a perfect ranking (1.0)
+    gate_margin: float | None = None  # min_primary minus the baseline (negative: the baseline clears the gate)
+    error: str = None
+
+
+class BundleSummary(Sparse):
+    """What a dry run reports for review (challenges/dataset.py::summarise): rows and leads per set, split and
+    district, and the baseline's headroom (absent when the check ran with baseline=false)."""
+
+    slug: str
+    version: str
+    columns: int
+    train: SetCounts
+    test: SetCounts
+    public: SetCounts
+    private: SetCounts
+    districts: dict[str, DistrictCounts]  # district -> its counts
+    warnings: list[str]
+    warnings_zh: list[str]
+    baseline: BaselineHeadroom | None = None
+
+
 class BundleCheckOut(BaseModel):
     """A dry run: every check a load runs, nothing stored.  `ok` false means `problems` says what to fix."""
 
@@ -124,4 +169,4 @@ class BundleCheckOut(BaseModel):
     ok: bool
     problems: list[str] = []
     problems_zh: list[str] = []
-    summary: dict | None = None
+    summary: BundleSummary | None = None

@@ -15,6 +15,7 @@ from dabiwu.districts.schemas import (
     AssignIn,
     BulkIn,
     BulkItem,
+    FieldBoardOut,
     LeadDetail,
     LeadOut,
     LeadPushIn,
@@ -87,10 +88,10 @@ def assign(lead_id: str, body: AssignIn, user: DistrictUser, session: SessionDep
     return service.detail(session, user=user, lead_id=lead_id)
 
 
-@router.get("/registry/{slug}/field-board")
-def field_board(slug: str, user: RegistryReader, session: SessionDep) -> dict:
+@router.get("/registry/{slug}/field-board", response_model=FieldBoardOut)
+def field_board(slug: str, user: RegistryReader, session: SessionDep) -> FieldBoardOut:
     challenge = challenge_or_404(session, slug, viewer=user)
-    return board_service.field_board(session, challenge=challenge)
+    return FieldBoardOut.model_validate(board_service.field_board(session, challenge=challenge))
 
 
 

@@ -5,6 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from dabiwu.challenges.rules import Bilingual
+from dabiwu.scoring.schemas import ContestPrecision
+
 State = Literal["new", "verifying", "case_opened", "no_case", "supervision_document", "rectified"]
 MAX_PUSH_ROWS = 5000
 MAX_BULK_IDS = 500
@@ -59,9 +62,9 @@ class FlagOut(BaseModel):
 
 
 class EventOut(BaseModel):
-    kind: str
-    from_state: str | None
-    to_state: str | None
+    kind: str  # state | assign
+    from_state: State | None
+    to_state: State | None
     actor: str | None
     assignee: str | None
     note: str
@@ -105,3 +108,57 @@ class AssigneeOut(BaseModel):
     id: int
     username: str
     display_name: str
+
+
+class Estimate(BaseModel):
+    """A version's (or one district's) lead->case conversion, corrected for leads not yet resolved
+    (districts/field_board.py::corrected: a beta-binomial with an empirical-Bayes prior)."""
+
+    confirmed: int
+    rejected: int
+    pending: int
+    decided: int
+    naive_conversion: float | None  # cases / leads flagged (None without leads)
+    decided_conversion: float | None  # cases / decided leads (None before any is decided)
+    conversion: float  # the posterior mean: what versions are ranked by
+    interval: tuple[float, float]  # [low, high], the posterior's 95% interval
+    resolved_share: float | None
+
+
+class DistrictEstimate(Estimate):
+    name_zh: str
+    name_en: str
+
+
+class MonthPoint(BaseModel):
+    """Field precision of one month's decided outcomes (Beijing time), and cumulative up to it."""
+
+    month: str  # YYYY-MM
+    confirmed: int
+    rejected: int
+    precision: float
+    cumulative_precision: float
+
+
+class FieldBoardVersion(Estimate):
+    rank: int
+    registered_model: str
+    version: int
+    team: str
+    promoted_at: datetime
+    private_score: float
+    contest: ContestPrecision
+    by_district: dict[str, DistrictEstimate]  # district code -> its estimate
+    by_month: list[MonthPoint]
+
+
+class FieldBoardOut(BaseModel):
+    """GET /registry/{slug}/field-board: the listed versions ranked by field conversion."""
+
+    slug: str
+    supervision_point: Bilingual
+    prior_mean: float
+    prior_leads: float
+    level: float
+    method: str
+    versions: list[FieldBoardVersion]

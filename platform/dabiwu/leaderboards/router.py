@@ -16,7 +16,7 @@ from dabiwu.deps import CurrentPrincipal, CurrentUser, SessionDep
 from dabiwu.errors import DabiwuError
 from dabiwu.timefmt import beijing_iso
 from dabiwu.leaderboards.cache import database_key
-from dabiwu.leaderboards.schemas import BoardRow, ShakeUpRow
+from dabiwu.leaderboards.schemas import BoardRow, HistorySeries, ShakeUpRow
 from dabiwu.leaderboards.service import (
     best_score_history, board_page, current_board, page_from_memory, remember_challenge, shake_up,
 )
@@ -135,7 +135,7 @@ def read_shake_up(slug: str, user: CurrentUser, session: SessionDep) -> list[dic
     return shake_up(public, private)
 
 
-@router.get("/history")
+@router.get("/history", response_model=list[HistorySeries])
 def read_history(slug: str, user: CurrentUser, session: SessionDep) -> list[dict]:
     return best_score_history(session, challenge=challenge_or_404(session, slug, user))
 

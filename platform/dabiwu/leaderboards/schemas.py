@@ -23,5 +23,19 @@ class ShakeUpRow(BaseModel):
     team: str
     team_id: int
     private_rank: int
-    public_rank: int | None = None
-    change: int | None = None
+    public_rank: int | None  # None: the team is not on the public board
+    change: int | None  # public rank minus private rank (positive: moved up); None without a public rank
+
+
+class HistoryPoint(BaseModel):
+    at: datetime  # when the submission that set this best was made
+    best: float
+
+
+class HistorySeries(BaseModel):
+    """One team's best public score over time: a point each time it improved (GET /challenges/{slug}/history)."""
+
+    team_id: int
+    team: str
+    points: list[HistoryPoint]
+    best: float

@@ -1,12 +1,31 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dabiwu.schema_types import Sparse
+
 EventType = Literal["registry.promoted", "registry.champion_replaced", "registry.delisted", "submission.scored",
                     "submission.failed", "challenge.finalized"]
+
+
+class NotificationPayload(Sparse):
+    """The facts of an event (notifications/events.py); which fields it has depends on the event."""
+
+    registered_model: str = Field(default=None, description="registry.*")
+    version: int | None = Field(default=None, description="registry.*; null when no version is the champion any more")
+    previous_version: int | None = Field(default=None, description="registry.champion_replaced")
+    team: str = Field(default=None, description="registry.promoted")
+    model_sha256: str = Field(default=None, description="registry.promoted")
+    reason: str | None = Field(default=None, description="registry.delisted")
+    submission_id: str = Field(default=None, description="submission.*")
+    challenge: str = Field(default=None, description="submission.*, challenge.finalized: the challenge's slug")
+    team_id: int = Field(default=None, description="submission.*")
+    status: str = Field(default=None, description="submission.*: scored | failed")
+    error_kind: str | None = Field(default=None, description="submission.*")
+    finalized_at: str | None = Field(default=None, description="challenge.finalized (ISO 8601)")
 
 
 class NotificationOut(BaseModel):
@@ -17,7 +36,7 @@ class NotificationOut(BaseModel):
     title: str
     title_zh: str
     link: str | None
-    payload: dict[str, Any]
+    payload: NotificationPayload
     created_at: datetime
     read_at: datetime | None
 
@@ -61,6 +80,26 @@ class WebhookCreated(WebhookOut):
     secret: str  # shown once: it is not stored, and cannot be shown again (rotate it to get a new one)
 
 
+class WebhookBody(BaseModel):
+    """What a delivery posts (with its `id` added when it is sent; notifications/service.py::emit)."""
+
+    event: str
+    created_at: str  # ISO 8601, as sent
+    title: str
+    title_zh: str
+    data: NotificationPayload
+
+
+class DeliveryAttempt(BaseModel):
+    """One attempt to post a delivery (notifications/dispatcher.py::finish)."""
+
+    attempt: int
+    at: str  # ISO 8601, as recorded
+    status_code: int | None  # None: no answer (refused, timed out, not allowed)
+    error: str | None  # None: delivered
+    ms: float
+
+
 class DeliveryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -74,5 +113,5 @@ class DeliveryOut(BaseModel):
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
-    log: list[dict[str, Any]]
-    payload: dict[str, Any]
+    log: list[DeliveryAttempt]
+    payload: WebhookBody

@@ -47,7 +47,7 @@ def _untyped(schema: Any, components: dict) -> str | None:
         values = schema.get("additionalProperties", True)
         if values is True or (isinstance(values, dict) and not set(_resolved(values, components)) - _METADATA):
             return "an object of anything"
-    if schema.get("type") == "array":
+    if schema.get("type") == "array" and "prefixItems" not in schema:  # a tuple lists its items' types instead
         items = schema.get("items", True)
         if items is True or (isinstance(items, dict) and not set(_resolved(items, components)) - _METADATA):
             return "an array of anything"
@@ -136,6 +136,7 @@ def test_the_walk_finds_an_untyped_field():
         counts: dict[str, int]
         parts: dict[str, Part]
         nested: list[Part]
+        pair: tuple[float, float]
 
     app = FastAPI()
 

@@ -1,6 +1,6 @@
 import { Box } from "@mui/material";
 import { Datagrid, FunctionField, List, useTranslate, type RaRecord } from "react-admin";
-import { auditSentence } from "./auditSentence";
+import { auditSentence, type AuditEvent } from "./auditSentence";
 import { DateTimeField } from "../common/DateTimeField";
 import { EmptyState } from "../common/States";
 
@@ -20,7 +20,7 @@ export function AuditList() {
           sortable={false}
           render={(r: RaRecord) => (
             <Box component="span" data-testid="audit-sentence" data-action={r.action} title={r.action} sx={{ overflowWrap: "anywhere" }}>
-              {auditSentence(r as Parameters<typeof auditSentence>[0], translate)}
+              {auditSentence(r as AuditEvent, translate)}
             </Box>
           )}
         />

@@ -1,12 +1,8 @@
 import type { TranslateFunction } from "react-admin";
+import type { Schemas } from "../common/types";
 
-type Entry = {
-  action?: string;
-  actor_name?: string | null;
-  object_type?: string;
-  object_id?: string | number;
-  detail?: Record<string, unknown> | null;
-};
+export type AuditEvent = Schemas["AuditEventOut"];
+type Entry = Pick<AuditEvent, "action" | "actor_name" | "object_type" | "object_id" | "detail">;
 
 const short = (value: unknown) => {
   const text = String(value ?? "");
@@ -19,7 +15,7 @@ const short = (value: unknown) => {
  * "actor · action · object".
  */
 export function auditSentence(entry: Entry, translate: TranslateFunction): string {
-  const d = entry.detail ?? {};
+  const d = entry.detail;
   const args: Record<string, unknown> = {
     actor: entry.actor_name || translate("dabiwu.audit.system"),
     object: short(entry.object_id),
@@ -31,6 +27,6 @@ export function auditSentence(entry: Entry, translate: TranslateFunction): strin
   if (entry.action === "review.save" && d.scores && typeof d.scores === "object") {
     args.scores = Object.entries(d.scores as Record<string, unknown>).map(([k, v]) => `${k} ${v}`).join("、");
   }
-  const fallback = `${args.actor} · ${entry.action ?? ""} · ${entry.object_type ?? ""} ${args.object}`;
-  return translate(`dabiwu.audit.${entry.action ?? ""}`, { ...args, _: fallback });
+  const fallback = `${args.actor} · ${entry.action} · ${entry.object_type} ${args.object}`;
+  return translate(`dabiwu.audit.${entry.action}`, { ...args, _: fallback });
 }

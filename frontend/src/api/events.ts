@@ -1,18 +1,14 @@
+import type { Submission } from "../common/types";
 import { API_BASE, apiGet, authHeaders } from "./http";
 
 export const TERMINAL_STATUSES = ["scored", "failed", "rejected"] as const;
 export const isTerminal = (status: string | undefined) =>
   !!status && (TERMINAL_STATUSES as readonly string[]).includes(status);
 
-export interface SubmissionEvent {
-  id?: string;
-  status?: string;
-  error?: string | null;
-  error_zh?: string | null;
-  queue_position?: number | null;
-  eta_seconds?: number | null;
-  [key: string]: unknown;
-}
+/** What a status stream sends (submissions/events.py::stream_state): these fields of GET /submissions/{id}. */
+export type SubmissionEvent = Partial<
+  Pick<Submission, "id" | "status" | "error" | "error_zh" | "error_kind" | "public_score" | "queue_position" | "eta_seconds">
+>;
 
 /**
  * Reads a text/event-stream body and calls onEvent for each `data:` payload.

@@ -1,20 +1,14 @@
 import { HttpError } from "react-admin";
+import type { Schemas } from "../common/types";
 import { errorMessage, statusMessage } from "./messages";
 
 export const API_BASE = "/api/v1";
 const TOKEN_KEY = "dabiwu.token";
 const ME_KEY = "dabiwu.me";
 
-export type Role = "admin" | "judge" | "team" | "district";
-
-export interface Me {
-  id: number;
-  username: string;
-  display_name: string;
-  role: Role;
-  team: { id: number; name: string } | null;
-  district: { id: number; code: string; name_zh: string; name_en: string } | null;
-}
+/** The signed-in user (GET /auth/me). */
+export type Me = Schemas["UserOut"];
+export type Role = Me["role"];
 
 export const tokenStore = {
   get: (): string | null => localStorage.getItem(TOKEN_KEY),

@@ -1276,9 +1276,12 @@ export interface components {
              * Format: date-time
              */
             at: string;
-            /** Detail */
+            /**
+             * Detail
+             * @description what the action recorded; its keys depend on the action (free-form: each caller of audit.service.record writes its own)
+             */
             detail: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             };
             /** Id */
             id: number;
@@ -1288,6 +1291,29 @@ export interface components {
             object_type: string;
             /** Request Id */
             request_id?: string | null;
+        };
+        /**
+         * BaselineHeadroom
+         * @description The bundle's baseline.py scored on the private split (challenges/dryrun.py::baseline_headroom): either the
+         *     figures, or `error` alone when it could not be measured.
+         */
+        BaselineHeadroom: {
+            /** Base Rate */
+            base_rate?: number;
+            /** Error */
+            error?: string;
+            /** Gate Margin */
+            gate_margin?: number | null;
+            /** Headroom */
+            headroom?: number | null;
+            /** Metric */
+            metric?: string;
+            /** Min Primary */
+            min_primary?: number;
+            /** Private */
+            private?: number | null;
+            /** Public */
+            public?: number | null;
         };
         /** Bilingual */
         Bilingual: {
@@ -1366,6 +1392,27 @@ export interface components {
              */
             file: string;
         };
+        /**
+         * BootstrapInfo
+         * @description How the split's confidence intervals were drawn.
+         */
+        BootstrapInfo: {
+            /** Level */
+            level: number;
+            /** Method */
+            method: string;
+            /** Resamples */
+            resamples: number;
+            /** Seed */
+            seed: number;
+            /**
+             * Undefined
+             * @description metric -> resamples in which it was undefined (left out)
+             */
+            undefined: {
+                [key: string]: number;
+            };
+        };
         /** BulkIn */
         BulkIn: {
             /** Assignee Id */
@@ -1414,10 +1461,7 @@ export interface components {
             problems_zh: string[];
             /** Slug */
             slug: string;
-            /** Summary */
-            summary?: {
-                [key: string]: unknown;
-            } | null;
+            summary?: components["schemas"]["BundleSummary"] | null;
         };
         /** BundleLoadOut */
         BundleLoadOut: {
@@ -1474,6 +1518,32 @@ export interface components {
             up_to_date: boolean;
             /** Version */
             version: string | null;
+        };
+        /**
+         * BundleSummary
+         * @description What a dry run reports for review (challenges/dataset.py::summarise): rows and leads per set, split and
+         *     district, and the baseline's headroom (absent when the check ran with baseline=false).
+         */
+        BundleSummary: {
+            baseline?: components["schemas"]["BaselineHeadroom"] | null;
+            /** Columns */
+            columns: number;
+            /** Districts */
+            districts: {
+                [key: string]: components["schemas"]["DistrictCounts"];
+            };
+            private: components["schemas"]["SetCounts"];
+            public: components["schemas"]["SetCounts"];
+            /** Slug */
+            slug: string;
+            test: components["schemas"]["SetCounts"];
+            train: components["schemas"]["SetCounts"];
+            /** Version */
+            version: string;
+            /** Warnings */
+            warnings: string[];
+            /** Warnings Zh */
+            warnings_zh: string[];
         };
         /** ChallengeMoveOut */
         ChallengeMoveOut: {
@@ -1591,7 +1661,10 @@ export interface components {
          */
         ContestPrecision: {
             /** Interval */
-            interval: (number | null)[] | null;
+            interval: [
+                number,
+                number
+            ] | null;
             /** K */
             k: number | null;
             /** Method */
@@ -1615,6 +1688,22 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * DeliveryAttempt
+         * @description One attempt to post a delivery (notifications/dispatcher.py::finish).
+         */
+        DeliveryAttempt: {
+            /** At */
+            at: string;
+            /** Attempt */
+            attempt: number;
+            /** Error */
+            error: string | null;
+            /** Ms */
+            ms: number;
+            /** Status Code */
+            status_code: number | null;
+        };
         /** DeliveryOut */
         DeliveryOut: {
             /** Attempts */
@@ -1635,18 +1724,13 @@ export interface components {
             /** Last Status Code */
             last_status_code: number | null;
             /** Log */
-            log: {
-                [key: string]: unknown;
-            }[];
+            log: components["schemas"]["DeliveryAttempt"][];
             /**
              * Next Attempt At
              * Format: date-time
              */
             next_attempt_at: string;
-            /** Payload */
-            payload: {
-                [key: string]: unknown;
-            };
+            payload: components["schemas"]["WebhookBody"];
             /** Status */
             status: string;
             /** Webhook Id */
@@ -1657,6 +1741,12 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** DistrictCounts */
+        DistrictCounts: {
+            private: components["schemas"]["SetCounts"];
+            public: components["schemas"]["SetCounts"];
+            train: components["schemas"]["SetCounts"];
+        };
         /** DistrictCreate */
         DistrictCreate: {
             /** Code */
@@ -1665,6 +1755,62 @@ export interface components {
             name_en: string;
             /** Name Zh */
             name_zh: string;
+        };
+        /** DistrictEstimate */
+        DistrictEstimate: {
+            /** Confirmed */
+            confirmed: number;
+            /** Conversion */
+            conversion: number;
+            /** Decided */
+            decided: number;
+            /** Decided Conversion */
+            decided_conversion: number | null;
+            /** Interval */
+            interval: [
+                number,
+                number
+            ];
+            /** Naive Conversion */
+            naive_conversion: number | null;
+            /** Name En */
+            name_en: string;
+            /** Name Zh */
+            name_zh: string;
+            /** Pending */
+            pending: number;
+            /** Rejected */
+            rejected: number;
+            /** Resolved Share */
+            resolved_share: number | null;
+        };
+        /**
+         * DistrictMetrics
+         * @description Point metrics of a set of rows (a split, or one district of it); a metric the set cannot define is null.
+         */
+        DistrictMetrics: {
+            /** Average Precision */
+            average_precision?: number | null;
+            /** Best Threshold */
+            best_threshold?: number | null;
+            /** F1 At 0 5 */
+            f1_at_0_5?: number | null;
+            /** F1 Best */
+            f1_best?: number | null;
+            /** Hits At K */
+            hits_at_k?: number;
+            /** K */
+            k?: number;
+            /** N */
+            n?: number;
+            /** Positives */
+            positives?: number;
+            /** Precision At K */
+            precision_at_k?: number | null;
+            /** Recall At K */
+            recall_at_k?: number | null;
+            /** Roc Auc */
+            roc_auc?: number | null;
         };
         /** DistrictOut */
         DistrictOut: {
@@ -1726,13 +1872,78 @@ export interface components {
              */
             at: string;
             /** From State */
-            from_state: string | null;
+            from_state: ("new" | "verifying" | "case_opened" | "no_case" | "supervision_document" | "rectified") | null;
             /** Kind */
             kind: string;
             /** Note */
             note: string;
             /** To State */
-            to_state: string | null;
+            to_state: ("new" | "verifying" | "case_opened" | "no_case" | "supervision_document" | "rectified") | null;
+        };
+        /**
+         * FieldBoardOut
+         * @description GET /registry/{slug}/field-board: the listed versions ranked by field conversion.
+         */
+        FieldBoardOut: {
+            /** Level */
+            level: number;
+            /** Method */
+            method: string;
+            /** Prior Leads */
+            prior_leads: number;
+            /** Prior Mean */
+            prior_mean: number;
+            /** Slug */
+            slug: string;
+            supervision_point: components["schemas"]["Bilingual"];
+            /** Versions */
+            versions: components["schemas"]["FieldBoardVersion"][];
+        };
+        /** FieldBoardVersion */
+        FieldBoardVersion: {
+            /** By District */
+            by_district: {
+                [key: string]: components["schemas"]["DistrictEstimate"];
+            };
+            /** By Month */
+            by_month: components["schemas"]["MonthPoint"][];
+            /** Confirmed */
+            confirmed: number;
+            contest: components["schemas"]["ContestPrecision"];
+            /** Conversion */
+            conversion: number;
+            /** Decided */
+            decided: number;
+            /** Decided Conversion */
+            decided_conversion: number | null;
+            /** Interval */
+            interval: [
+                number,
+                number
+            ];
+            /** Naive Conversion */
+            naive_conversion: number | null;
+            /** Pending */
+            pending: number;
+            /** Private Score */
+            private_score: number;
+            /**
+             * Promoted At
+             * Format: date-time
+             */
+            promoted_at: string;
+            /** Rank */
+            rank: number;
+            /** Registered Model */
+            registered_model: string;
+            /** Rejected */
+            rejected: number;
+            /** Resolved Share */
+            resolved_share: number | null;
+            /** Team */
+            team: string;
+            /** Version */
+            version: number;
         };
         /** FieldReport */
         FieldReport: {
@@ -1828,6 +2039,84 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * GateCheck
+         * @description One promotion gate's verdict, with the reason in both languages (models_registry/gates.py).
+         */
+        GateCheck: {
+            /** Message En */
+            message_en: string;
+            /** Message Zh */
+            message_zh: string;
+            /**
+             * Name
+             * @enum {string}
+             */
+            name: "primary" | "worst_district" | "novelty" | "overlap" | "capacity";
+            /** Passed */
+            passed: boolean;
+            /** Threshold */
+            threshold: number;
+            /** Value */
+            value: number | null;
+        };
+        /**
+         * GateNovelty
+         * @description The leads the candidate's top k finds that no listed model's top k finds (gates.incremental_recall).
+         */
+        GateNovelty: {
+            /** Already Found */
+            already_found: number;
+            /** Candidate Hits */
+            candidate_hits: number;
+            /** Incremental Recall */
+            incremental_recall: number | null;
+            /** K */
+            k: number;
+            /** Listed Hits */
+            listed_hits: number;
+            /** New Hits */
+            new_hits: number;
+            /**
+             * Not Compared
+             * @description listed versions scored on another dataset version (no common rows); only when some are
+             */
+            not_compared?: number[];
+            /** Positives */
+            positives: number;
+        };
+        /**
+         * GateOverlap
+         * @description How much the candidate's top k overlaps a listed model's.
+         */
+        GateOverlap: {
+            /** Jaccard */
+            jaccard: number;
+            /** Listed */
+            listed: string;
+        };
+        /**
+         * GateReport
+         * @description Every gate a promotion checks. `passed` is true only if every check passed.
+         *
+         *     A listing stores the report it was promoted with; a stored row without one (`{}`) reads as a report with no
+         *     checks, which passed (as a report with every gate turned off would).
+         */
+        GateReport: {
+            /**
+             * Checks
+             * @default []
+             */
+            checks: components["schemas"]["GateCheck"][];
+            novelty: components["schemas"]["GateNovelty"] | null;
+            /**
+             * Overlaps
+             * @default []
+             */
+            overlaps: components["schemas"]["GateOverlap"][];
+            /** Passed */
+            passed: boolean;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /**
@@ -1853,11 +2142,36 @@ export interface components {
              */
             message?: string;
         };
+        /** HistoryPoint */
+        HistoryPoint: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Best */
+            best: number;
+        };
+        /**
+         * HistorySeries
+         * @description One team's best public score over time: a point each time it improved (GET /challenges/{slug}/history).
+         */
+        HistorySeries: {
+            /** Best */
+            best: number;
+            /** Points */
+            points: components["schemas"]["HistoryPoint"][];
+            /** Team */
+            team: string;
+            /** Team Id */
+            team_id: number;
+        };
         /** JoinCode */
         JoinCode: {
             /** Code */
             code: string;
         };
+        JsonValue: unknown;
         /** LeadDetail */
         LeadDetail: {
             /** Assignee */
@@ -2034,6 +2348,80 @@ export interface components {
              */
             secondary: ("average_precision" | "roc_auc" | "precision_at_k" | "recall_at_k")[];
         };
+        /**
+         * ModelInfo
+         * @description What intake read from the model at upload (submissions/validation.py::ModelInfo, capped by
+         *     bounded_model_info). A list of submissions carries only LIST_FIELDS of it; a row from before a field existed
+         *     lacks that field.
+         */
+        ModelInfo: {
+            /**
+             * Archive Format
+             * @enum {string}
+             */
+            archive_format?: "zip" | "tar";
+            /** Flavors */
+            flavors?: string[];
+            /** Input Columns */
+            input_columns?: string[];
+            /** Loader Module */
+            loader_module?: string | null;
+            /** Mlflow Version */
+            mlflow_version?: string | null;
+            /** Model Uuid */
+            model_uuid?: string | null;
+            /** Predict Fn */
+            predict_fn?: string | null;
+            /** Python Version */
+            python_version?: string | null;
+            /** Requirements */
+            requirements?: string[];
+            /**
+             * Runtime
+             * @description the scoring runtime it was checked against and runs in
+             */
+            runtime?: string;
+            /** Serialization Format */
+            serialization_format?: string | null;
+            signature?: components["schemas"]["ModelSignature"] | null;
+            /** Size Bytes */
+            size_bytes?: number;
+            /** Warnings */
+            warnings?: string[];
+        };
+        /**
+         * ModelSignature
+         * @description The model's MLflow signature as its MLmodel states it (submissions/validation.py::_check_signature).
+         */
+        ModelSignature: {
+            /**
+             * Inputs
+             * @description MLflow column or tensor specs, in MLflow's own format (name, type, required, ...)
+             */
+            inputs?: {
+                [key: string]: components["schemas"]["JsonValue"];
+            }[] | null;
+            /** @description MLflow's output schema, as the MLmodel states it */
+            outputs?: components["schemas"]["JsonValue"];
+            /** @description MLflow's parameter schema, as the MLmodel states it */
+            params?: components["schemas"]["JsonValue"];
+        };
+        /**
+         * MonthPoint
+         * @description Field precision of one month's decided outcomes (Beijing time), and cumulative up to it.
+         */
+        MonthPoint: {
+            /** Confirmed */
+            confirmed: number;
+            /** Cumulative Precision */
+            cumulative_precision: number;
+            /** Month */
+            month: string;
+            /** Precision */
+            precision: number;
+            /** Rejected */
+            rejected: number;
+        };
         /** MyTeam */
         MyTeam: {
             /** Captain Id */
@@ -2058,16 +2446,79 @@ export interface components {
             id: string;
             /** Link */
             link: string | null;
-            /** Payload */
-            payload: {
-                [key: string]: unknown;
-            };
+            payload: components["schemas"]["NotificationPayload"];
             /** Read At */
             read_at: string | null;
             /** Title */
             title: string;
             /** Title Zh */
             title_zh: string;
+        };
+        /**
+         * NotificationPayload
+         * @description The facts of an event (notifications/events.py); which fields it has depends on the event.
+         */
+        NotificationPayload: {
+            /**
+             * Challenge
+             * @description submission.*, challenge.finalized: the challenge's slug
+             */
+            challenge?: string;
+            /**
+             * Error Kind
+             * @description submission.*
+             */
+            error_kind?: string | null;
+            /**
+             * Finalized At
+             * @description challenge.finalized (ISO 8601)
+             */
+            finalized_at?: string | null;
+            /**
+             * Model Sha256
+             * @description registry.promoted
+             */
+            model_sha256?: string;
+            /**
+             * Previous Version
+             * @description registry.champion_replaced
+             */
+            previous_version?: number | null;
+            /**
+             * Reason
+             * @description registry.delisted
+             */
+            reason?: string | null;
+            /**
+             * Registered Model
+             * @description registry.*
+             */
+            registered_model?: string;
+            /**
+             * Status
+             * @description submission.*: scored | failed
+             */
+            status?: string;
+            /**
+             * Submission Id
+             * @description submission.*
+             */
+            submission_id?: string;
+            /**
+             * Team
+             * @description registry.promoted
+             */
+            team?: string;
+            /**
+             * Team Id
+             * @description submission.*
+             */
+            team_id?: number;
+            /**
+             * Version
+             * @description registry.*; null when no version is the champion any more
+             */
+            version?: number | null;
         };
         /** OutcomeIn */
         OutcomeIn: {
@@ -2108,6 +2559,16 @@ export interface components {
             /** Open */
             open: string;
         };
+        /**
+         * PrCurve
+         * @description Interpolated precision on a fixed recall grid (scoring/curves.py); both empty without positives.
+         */
+        PrCurve: {
+            /** Precision */
+            precision: number[];
+            /** Recall */
+            recall: number[];
+        };
         /** ProblemOut */
         ProblemOut: {
             /** Code */
@@ -2133,10 +2594,7 @@ export interface components {
             alias: string | null;
             /** Champion Version */
             champion_version: number | null;
-            /** Gates */
-            gates: {
-                [key: string]: unknown;
-            };
+            gates: components["schemas"]["GateReport"];
             /** Model Sha256 */
             model_sha256: string;
             /** Registered Model */
@@ -2217,6 +2675,42 @@ export interface components {
             rubric_weight: number;
         };
         /**
+         * RegistryEventDetail
+         * @description What an event records beyond its lineage; which fields it has depends on its kind.
+         */
+        RegistryEventDetail: {
+            /**
+             * Cause
+             * @description alias_moved: what moved it (promoted | delisted | repointed)
+             */
+            cause?: string;
+            /**
+             * Checks
+             * @description gates_passed, gates_refused: each gate's verdict
+             */
+            checks?: components["schemas"]["GateCheck"][];
+            /**
+             * Code
+             * @description gates_refused: the refusal's error code
+             */
+            code?: string;
+            /**
+             * Override
+             * @description promoted: listed before finalize, by override
+             */
+            override?: boolean;
+            /**
+             * Passed
+             * @description gates_passed, gates_refused: the gates' verdict
+             */
+            passed?: boolean | null;
+            /**
+             * Submission Id
+             * @description gates_refused: the submission that was refused
+             */
+            submission_id?: string;
+        };
+        /**
          * RegistryEventOut
          * @description One entry of a registered model's history (GET /registry/models/{slug}/history).
          */
@@ -2234,14 +2728,14 @@ export interface components {
             dataset_sha256: string | null;
             /** Dataset Version */
             dataset_version: string | null;
-            /** Detail */
-            detail: {
-                [key: string]: unknown;
-            };
+            detail: components["schemas"]["RegistryEventDetail"];
             /** Id */
             id: number;
-            /** Kind */
-            kind: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "promoted" | "delisted" | "alias_moved" | "gates_passed" | "gates_refused";
             /** Model Sha256 */
             model_sha256: string | null;
             /** Previous Version */
@@ -2366,18 +2860,103 @@ export interface components {
             /** Sandbox Mode */
             sandbox_mode?: string | null;
         };
+        /**
+         * ScoringRun
+         * @description What scored the submission: the scorer and data (when the metrics record them) and the sandbox run.
+         */
+        ScoringRun: {
+            /** Dataset Sha256 */
+            dataset_sha256?: string;
+            /** Model Sha256 */
+            model_sha256?: string;
+            /** Peak Mem Mb */
+            peak_mem_mb: number;
+            /** Runtime S */
+            runtime_s: number;
+            /** Sandbox Kind */
+            sandbox_kind: string;
+            /** Sandbox Prestarted */
+            sandbox_prestarted: boolean | null;
+            /** Scorer Version */
+            scorer_version?: string;
+        };
+        /** SetCounts */
+        SetCounts: {
+            /** Positives */
+            positives: number;
+            /** Rate */
+            rate: number | null;
+            /** Rows */
+            rows: number;
+        };
         /** ShakeUpRow */
         ShakeUpRow: {
             /** Change */
-            change?: number | null;
+            change: number | null;
             /** Private Rank */
             private_rank: number;
             /** Public Rank */
-            public_rank?: number | null;
+            public_rank: number | null;
             /** Team */
             team: string;
             /** Team Id */
             team_id: number;
+        };
+        /**
+         * SplitMetrics
+         * @description One split's metrics (public or private), with their intervals, districts and curve.
+         */
+        SplitMetrics: {
+            /** Average Precision */
+            average_precision?: number | null;
+            /** Best Threshold */
+            best_threshold?: number | null;
+            bootstrap?: components["schemas"]["BootstrapInfo"];
+            /**
+             * Ci
+             * @description metric -> 95% interval [low, high]; null where the metric is undefined
+             */
+            ci?: {
+                [key: string]: (number | null)[] | null;
+            };
+            /** F1 At 0 5 */
+            f1_at_0_5?: number | null;
+            /** F1 Best */
+            f1_best?: number | null;
+            /** Hits At K */
+            hits_at_k?: number;
+            /** K */
+            k?: number;
+            /** N */
+            n?: number;
+            /**
+             * Per District
+             * @description district -> its metrics
+             */
+            per_district?: {
+                [key: string]: components["schemas"]["DistrictMetrics"];
+            };
+            /**
+             * Per District Withheld
+             * @description a team's view only: districts too small to show (scoring/disclosure.py)
+             */
+            per_district_withheld?: string[];
+            /** Positives */
+            positives?: number;
+            pr_curve?: components["schemas"]["PrCurve"];
+            /** Precision At K */
+            precision_at_k?: number | null;
+            /** Recall At K */
+            recall_at_k?: number | null;
+            /** Roc Auc */
+            roc_auc?: number | null;
+            /**
+             * Worst District
+             * @description rate metric -> the district where it is lowest; null if no district defines it
+             */
+            worst_district?: {
+                [key: string]: components["schemas"]["WorstDistrict"] | null;
+            };
         };
         /** SubmissionAccepted */
         SubmissionAccepted: {
@@ -2387,6 +2966,65 @@ export interface components {
             status: string;
             /** Submissions Left Today */
             submissions_left_today: number;
+        };
+        /**
+         * SubmissionMetrics
+         * @description A submission's metrics as GET /submissions answers them: the public split's at the top level, the private
+         *     split's under `private` (absent until the caller may see it), and the scoring run under `scoring`.
+         */
+        SubmissionMetrics: {
+            /** Average Precision */
+            average_precision?: number | null;
+            /** Best Threshold */
+            best_threshold?: number | null;
+            bootstrap?: components["schemas"]["BootstrapInfo"];
+            /**
+             * Ci
+             * @description metric -> 95% interval [low, high]; null where the metric is undefined
+             */
+            ci?: {
+                [key: string]: (number | null)[] | null;
+            };
+            /** F1 At 0 5 */
+            f1_at_0_5?: number | null;
+            /** F1 Best */
+            f1_best?: number | null;
+            /** Hits At K */
+            hits_at_k?: number;
+            /** K */
+            k?: number;
+            /** N */
+            n?: number;
+            /**
+             * Per District
+             * @description district -> its metrics
+             */
+            per_district?: {
+                [key: string]: components["schemas"]["DistrictMetrics"];
+            };
+            /**
+             * Per District Withheld
+             * @description a team's view only: districts too small to show (scoring/disclosure.py)
+             */
+            per_district_withheld?: string[];
+            /** Positives */
+            positives?: number;
+            pr_curve?: components["schemas"]["PrCurve"];
+            /** Precision At K */
+            precision_at_k?: number | null;
+            private?: components["schemas"]["SplitMetrics"] | null;
+            /** Recall At K */
+            recall_at_k?: number | null;
+            /** Roc Auc */
+            roc_auc?: number | null;
+            scoring?: components["schemas"]["ScoringRun"];
+            /**
+             * Worst District
+             * @description rate metric -> the district where it is lowest; null if no district defines it
+             */
+            worst_district?: {
+                [key: string]: components["schemas"]["WorstDistrict"] | null;
+            };
         };
         /** SubmissionOut */
         SubmissionOut: {
@@ -2426,23 +3064,14 @@ export interface components {
             is_final: boolean;
             /** Log Tail */
             log_tail?: string | null;
-            /** Metrics */
-            metrics?: {
-                [key: string]: unknown;
-            } | null;
+            metrics?: components["schemas"]["SubmissionMetrics"] | null;
             /** Model Expired At */
             model_expired_at?: string | null;
             /** Model Expired Note */
             model_expired_note?: string | null;
             /** Model Expired Note Zh */
             model_expired_note_zh?: string | null;
-            /**
-             * Model Info
-             * @default {}
-             */
-            model_info: {
-                [key: string]: unknown;
-            };
+            model_info: components["schemas"]["ModelInfo"];
             /** Private Score */
             private_score?: number | null;
             /** Public Score */
@@ -2564,8 +3193,11 @@ export interface components {
              * @default false
              */
             is_head_judge: boolean;
-            /** Role */
-            role: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "admin" | "judge" | "team" | "district";
             team?: components["schemas"]["TeamRef"] | null;
             /** Username */
             username: string;
@@ -2597,10 +3229,7 @@ export interface components {
             field: components["schemas"]["FieldReport"];
             /** Field Precision */
             field_precision: number | null;
-            /** Gate Report */
-            gate_report: {
-                [key: string]: unknown;
-            };
+            gate_report: components["schemas"]["GateReport"];
             /** Is Champion */
             is_champion: boolean;
             /** Listed */
@@ -2641,10 +3270,7 @@ export interface components {
             team: string;
             /** Version */
             version: number;
-            /** Worst District */
-            worst_district: {
-                [key: string]: unknown;
-            } | null;
+            worst_district: components["schemas"]["WorstDistrict"] | null;
         };
         /** VersionSummary */
         VersionSummary: {
@@ -2695,10 +3321,22 @@ export interface components {
             team: string;
             /** Version */
             version: number;
-            /** Worst District */
-            worst_district: {
-                [key: string]: unknown;
-            } | null;
+            worst_district: components["schemas"]["WorstDistrict"] | null;
+        };
+        /**
+         * WebhookBody
+         * @description What a delivery posts (with its `id` added when it is sent; notifications/service.py::emit).
+         */
+        WebhookBody: {
+            /** Created At */
+            created_at: string;
+            data: components["schemas"]["NotificationPayload"];
+            /** Event */
+            event: string;
+            /** Title */
+            title: string;
+            /** Title Zh */
+            title_zh: string;
         };
         /** WebhookCreated */
         WebhookCreated: {
@@ -2789,6 +3427,16 @@ export interface components {
             kind: string;
             /** Worker Id */
             worker_id: string;
+        };
+        /**
+         * WorstDistrict
+         * @description The district where a rate metric is lowest (the first by name on a tie).
+         */
+        WorstDistrict: {
+            /** District */
+            district: string;
+            /** Value */
+            value: number;
         };
     };
     responses: never;
@@ -3435,7 +4083,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
                     "application/vnd.apache.parquet": unknown;
                     "text/csv": unknown;
                 };
@@ -3530,9 +4177,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    }[];
+                    "application/json": components["schemas"]["HistorySeries"][];
                 };
             };
             /** @description Validation Error */
@@ -3825,7 +4470,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
                     "application/zip": unknown;
                 };
             };
@@ -4489,9 +5133,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["FieldBoardOut"];
                 };
             };
             /** @description Validation Error */
@@ -4831,7 +5473,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["GateReport"];
                 };
             };
             /** @description Validation Error */

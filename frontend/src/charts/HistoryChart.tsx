@@ -1,12 +1,8 @@
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatDateTime, parseApiDate } from "../common/dates";
+import type { Schemas } from "../common/types";
 
-export interface HistorySeries {
-  team: string;
-  team_id: number;
-  best: number | null;
-  points: { at: string; best: number }[];
-}
+export type HistorySeries = Schemas["HistorySeries"];
 
 const COLORS = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#0097a7", "#5d4037", "#c2185b", "#455a64", "#afb42b"];
 

@@ -147,7 +147,7 @@ export const en: Messages = {
     promote: {
       button: "List in the registry",
       title: "Gate checks before listing",
-      gate: { primary: "Primary metric", worst_district: "Worst district", novelty: "New leads", capacity: "Places" },
+      gate: { primary: "Primary metric", worst_district: "Worst district", novelty: "New leads", overlap: "Overlap with listed models", capacity: "Places" },
       failed_note: "Some gates failed: this model cannot be listed.",
       early_note: "The challenge is not finalized yet: listing early needs the box below ticked and a reason (it goes into the audit log).",
       override: "List before the final ranking",

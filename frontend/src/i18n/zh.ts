@@ -145,7 +145,7 @@ export const zh = {
     promote: {
       button: "上架到模型库",
       title: "上架前的门槛检查",
-      gate: { primary: "主要指标", worst_district: "最差区县", novelty: "新增线索", capacity: "上架名额" },
+      gate: { primary: "主要指标", worst_district: "最差区县", novelty: "新增线索", overlap: "与已上架模型重合", capacity: "上架名额" },
       failed_note: "有门槛未通过，这个模型不能上架。",
       early_note: "本竞赛尚未终评：提前上架须勾选下面一项并写明理由（记入审计日志）。",
       override: "在终评前提前上架",

@@ -3,14 +3,9 @@ import GavelIcon from "@mui/icons-material/Gavel";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useRefresh, useTranslate } from "react-admin";
-import { apiGet, apiPost, errorText } from "../api/http";
+import { apiGet, apiPost, errorText, type Me } from "../api/http";
 import type { Challenge, Schemas } from "../common/types";
 import { FinalRanking } from "./FinalRanking";
-
-interface Me {
-  role: string;
-  is_head_judge?: boolean;
-}
 
 type Finalized = Pick<Schemas["FinalizeOut"], "finalized_at" | "content_hash">;
 

@@ -29,7 +29,7 @@ export function ScoringBanner() {
   const role = useRole();
   const queue = useQuery({
     queryKey: ["admin-queue", "scoring"],
-    queryFn: () => apiGet<{ scoring?: ScoringReadiness }>("/admin/queue"),
+    queryFn: () => apiGet<Schemas["QueueOut"]>("/admin/queue"),
     enabled: role === "admin",
     retry: false,
     refetchInterval: 30_000,

@@ -6,17 +6,6 @@ import { formatScore } from "../common/text";
 import type { LeaderboardRow } from "../common/types";
 import { boardDomain, CiBar } from "./CiBar";
 
-function secondaryText(value: unknown): string {
-  if (value === null || value === undefined) return "—";
-  if (typeof value === "number") return formatScore(value);
-  if (typeof value === "object") {
-    return Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => `${k}: ${formatScore(v)}`)
-      .join(", ");
-  }
-  return String(value);
-}
-
 export function BoardTable({
   rows,
   testId,
@@ -75,7 +64,7 @@ export function BoardTable({
                   <Chip size="small" color="warning" variant="outlined" data-testid="tied-chip" label={translate("dabiwu.leaderboard.tied")} />
                 ) : null}
               </TableCell>
-              {hasSecondary && <TableCell sx={{ fontFamily: "monospace" }}>{secondaryText(row.secondary)}</TableCell>}
+              {hasSecondary && <TableCell sx={{ fontFamily: "monospace" }}>{formatScore(row.secondary)}</TableCell>}
               <TableCell align="right">{row.submissions ?? "—"}</TableCell>
               <TableCell>{format(row.last_submission_at)}</TableCell>
             </TableRow>

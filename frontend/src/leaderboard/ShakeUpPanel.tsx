@@ -5,15 +5,10 @@ import { useQuery } from "@tanstack/react-query";
 import { useTranslate } from "react-admin";
 import { apiGet, errorStatus } from "../api/http";
 import { EmptyState, ErrorState, Loading } from "../common/States";
+import type { Schemas } from "../common/types";
 import type { FinalRow } from "../judging/types";
 
-interface ShakeUpRow {
-  team: string;
-  team_id: number;
-  private_rank: number;
-  public_rank: number | null;
-  change: number | null;
-}
+type ShakeUpRow = Schemas["ShakeUpRow"];
 
 function Change({ change }: { change: number | null }) {
   const translate = useTranslate();

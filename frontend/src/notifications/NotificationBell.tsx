@@ -6,17 +6,9 @@ import { useLocaleState, useTranslate } from "react-admin";
 import { useNavigate } from "react-router-dom";
 import { apiFetch, apiPost, tokenStore } from "../api/http";
 import { useFormatDateTime } from "../common/dates";
+import type { Schemas } from "../common/types";
 
-export interface NotificationRow {
-  id: string;
-  event: string;
-  title: string;
-  title_zh: string;
-  link: string | null;
-  payload: Record<string, unknown>;
-  created_at: string;
-  read_at: string | null;
-}
+export type NotificationRow = Schemas["NotificationOut"];
 
 const POLL_MS = 30_000;
 

@@ -7,9 +7,10 @@ import { apiGet, apiPost, errorText } from "../api/http";
 import { CopyBlock } from "../common/CopyBlock";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { localized } from "../common/text";
-import type { Challenge } from "../common/types";
+import type { Challenge, Schemas } from "../common/types";
 import { useRole } from "../common/usePermissionsRole";
 import { OutcomeUpload } from "./OutcomeUpload";
+import type { RegistryModel } from "./types";
 
 export function mlflowSnippet(origin: string, slug: string, token: string): string {
   return [
@@ -33,7 +34,7 @@ function TokenMaker({ onToken }: { onToken: (token: string) => void }) {
   const make = async () => {
     setBusy(true);
     try {
-      const answer = await apiPost<{ token?: string }>("/auth/api-tokens", { name: "district-pull" });
+      const answer = await apiPost<Schemas["ApiTokenOut"]>("/auth/api-tokens", { name: "district-pull" });
       if (answer.token) {
         onToken(answer.token);
         notify(translate("dabiwu.district.token_created"), { type: "success" });
@@ -62,7 +63,7 @@ export function DistrictUsePage() {
   // Start on a challenge whose model has a champion: that is the one the snippets can load.
   const registry = useQuery({
     queryKey: ["registry-models"],
-    queryFn: () => apiGet<{ slug: string; champion_version: number | null }[]>("/registry/models"),
+    queryFn: () => apiGet<RegistryModel[]>("/registry/models"),
     retry: false,
   });
   const championed = new Set((registry.data ?? []).filter((m) => m.champion_version != null).map((m) => m.slug));

@@ -4,24 +4,7 @@ import { useTranslate } from "react-admin";
 import { apiGet } from "../api/http";
 import { useFormatDateTime } from "../common/dates";
 import { ErrorState, Loading } from "../common/States";
-
-export interface RegistryEvent {
-  id: number;
-  at: string;
-  kind: "promoted" | "delisted" | "alias_moved" | "gates_passed" | "gates_refused";
-  version: number | null;
-  alias: string | null;
-  previous_version: number | null;
-  actor: string;
-  reason: string | null;
-  submission_id: string | null;
-  team: string | null;
-  dataset_version: string | null;
-  scorer_version: string | null;
-  runtime: string | null;
-  model_sha256: string | null;
-  detail: Record<string, unknown>;
-}
+import type { RegistryEvent } from "./types";
 
 const COLOR: Record<RegistryEvent["kind"], "primary" | "success" | "default" | "warning" | "error"> = {
   promoted: "success", delisted: "default", alias_moved: "primary", gates_passed: "success", gates_refused: "warning",
@@ -54,7 +37,7 @@ export function HistoryTimeline({ slug }: { slug: string }) {
               {e.kind === "alias_moved"
                 ? translate("dabiwu.history.moved", { alias: e.alias ?? "", from: v(e.previous_version), to: v(e.version) })
                 : e.kind === "gates_refused"
-                  ? translate("dabiwu.history.refused", { submission: String(e.detail.submission_id ?? "").slice(0, 8) })
+                  ? translate("dabiwu.history.refused", { submission: (e.detail.submission_id ?? "").slice(0, 8) })
                   : v(e.version)}
             </Typography>
             <Typography variant="caption" color="text.secondary">{translate("dabiwu.history.by", { actor: e.actor })}</Typography>

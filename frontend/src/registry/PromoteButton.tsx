@@ -9,9 +9,7 @@ import { useState } from "react";
 import { useLocaleState, useNotify, useTranslate } from "react-admin";
 import { apiGet, apiPost, errorText } from "../api/http";
 import { Loading } from "../common/States";
-
-interface GateCheck { name: string; passed: boolean; message_zh?: string; message_en?: string }
-interface GateReport { passed: boolean; checks: GateCheck[] }
+import type { GateCheck, GateReport, PromoteOut } from "./types";
 
 /**
  * Judges list a scored submission in the model registry. The gate results (the same checks the promotion will
@@ -43,7 +41,7 @@ export function PromoteButton({ submissionId, finalized, onDone }: { submissionI
   const confirm = async () => {
     setBusy(true);
     try {
-      const out = await apiPost<{ registered_model: string; version: number }>(
+      const out = await apiPost<PromoteOut>(
         `/submissions/${encodeURIComponent(submissionId)}/promote`,
         { reason: reason.trim() || null, override: !finalized && override },
       );
@@ -60,7 +58,7 @@ export function PromoteButton({ submissionId, finalized, onDone }: { submissionI
   // Gates are hard: a model that fails one is not listed. Before the final ranking, listing early is an explicit
   // choice with a reason (it goes into the audit log).
   const canConfirm = !!report && !busy && !failed && (finalized || (override && reason.trim().length > 0));
-  const message = (c: GateCheck) => (locale === "zh" ? c.message_zh || c.message_en : c.message_en || c.message_zh) ?? c.name;
+  const message = (c: GateCheck) => (locale === "zh" ? c.message_zh : c.message_en);
 
   return (
     <>

@@ -17,8 +17,8 @@ export function FinalToggle({ submission }: { submission: Submission }) {
   const toggle = async (next: boolean) => {
     setBusy(true);
     try {
-      const answer = await apiPost<{ is_final?: boolean }>(`/submissions/${encodeURIComponent(submission.id)}/final`, { is_final: next });
-      setChecked(answer?.is_final ?? next);
+      const answer = await apiPost<Submission>(`/submissions/${encodeURIComponent(submission.id)}/final`, { is_final: next });
+      setChecked(answer.is_final);
       notify(translate(next ? "dabiwu.submission.final_on" : "dabiwu.submission.final_off"), { type: "success" });
       refresh();
     } catch (err) {

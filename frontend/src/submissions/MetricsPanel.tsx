@@ -14,46 +14,25 @@ import {
 import { useState } from "react";
 import { useTranslate } from "react-admin";
 import { DistrictBarChart, PrCurveChart } from "../charts/lazy";
-import { formatScore, nameOf } from "../common/text";
-import { DETAIL_KEYS, ScoringDetails } from "./ScoringDetails";
+import { formatScore } from "../common/text";
+import type { Schemas } from "../common/types";
+import { ScoringDetails } from "./ScoringDetails";
 
-type Metrics = Record<string, unknown>;
+type Metrics = Schemas["SubmissionMetrics"];
+type DistrictMetrics = Schemas["DistrictMetrics"];
 
-const CURVE_KEYS = new Set(["per_district", "pr_curve"]);
+/** A district's figures, in the order the scorer writes them (per district and for the whole split). */
+const DISTRICT_KEYS = [
+  "n", "positives", "k", "average_precision", "roc_auc", "precision_at_k", "recall_at_k", "hits_at_k", "f1_at_0_5",
+  "f1_best", "best_threshold",
+] as const satisfies readonly (keyof DistrictMetrics)[];
+/** The split's own figures shown in the table; its nested parts are sentences (ScoringDetails) or charts. */
+const SCALAR_KEYS = [...DISTRICT_KEYS, "per_district_withheld"] as const satisfies readonly (keyof Metrics)[];
 
-function renderValue(value: unknown): string {
+function renderValue(value: number | string[] | null | undefined): string {
   if (value === null || value === undefined) return "—";
-  if (typeof value === "number") return Number.isInteger(value) ? String(value) : formatScore(value);
-  if (typeof value === "string" || typeof value === "boolean") return String(value);
-  if (Array.isArray(value)) return `[${value.map(renderValue).join(", ")}]`;
-  if (typeof value === "object") {
-    const obj = value as Record<string, unknown>;
-    if ("low" in obj && "high" in obj) return `[${renderValue(obj.low)}, ${renderValue(obj.high)}]`;
-    if ("name" in obj || "district" in obj) return nameOf(obj.name ?? obj.district);
-    return Object.entries(obj)
-      .map(([k, v]) => `${k}: ${renderValue(v)}`)
-      .join(", ");
-  }
-  return String(value);
-}
-
-/** per_district arrives as {district: {metric: value}}; a list of {district, ...} is accepted too. */
-function districtRows(perDistrict: unknown): { district: string; values: Record<string, unknown> }[] {
-  if (Array.isArray(perDistrict)) {
-    return perDistrict
-      .filter((row) => row && typeof row === "object")
-      .map((row) => {
-        const { district, ...values } = row as Record<string, unknown>;
-        return { district: nameOf(district), values };
-      });
-  }
-  if (perDistrict && typeof perDistrict === "object") {
-    return Object.entries(perDistrict as Record<string, unknown>).map(([district, values]) => ({
-      district,
-      values: values && typeof values === "object" ? (values as Record<string, unknown>) : { value: values },
-    }));
-  }
-  return [];
+  if (Array.isArray(value)) return value.join(", ");
+  return Number.isInteger(value) ? String(value) : formatScore(value);
 }
 
 export function MetricsPanel({ metrics, primary }: { metrics: Metrics | null | undefined; primary?: string }) {
@@ -66,13 +45,12 @@ export function MetricsPanel({ metrics, primary }: { metrics: Metrics | null | u
       </Typography>
     );
   }
-  const scalars = Object.entries(metrics).filter(([key]) => !CURVE_KEYS.has(key) && !DETAIL_KEYS.has(key));
-  const districts = districtRows(metrics.per_district);
-  const numericKeys = Array.from(
-    new Set(districts.flatMap((row) => Object.entries(row.values).filter(([, v]) => typeof v === "number").map(([k]) => k))),
-  );
-  const preferred = [chosen, primary, "average_precision", numericKeys[0]].find((k) => k && numericKeys.includes(k)) ?? null;
-  const curve = metrics.pr_curve as { precision?: number[]; recall?: number[] } | undefined;
+  const scalars = SCALAR_KEYS.filter((key) => metrics[key] !== undefined).map((key) => [key, metrics[key]] as const);
+  const districts = Object.entries(metrics.per_district ?? {}).map(([district, values]) => ({ district, values }));
+  const numericKeys = DISTRICT_KEYS.filter((key) => districts.some((row) => typeof row.values[key] === "number"));
+  const preferred = [chosen, primary, "average_precision"].map((k) => numericKeys.find((key) => key === k)).find(Boolean)
+    ?? numericKeys[0] ?? null;
+  const curve = metrics.pr_curve;
   const metricName = (key: string) => translate(`dabiwu.metric.${key}`, { _: key });
 
   return (
@@ -95,7 +73,7 @@ export function MetricsPanel({ metrics, primary }: { metrics: Metrics | null | u
                   <TableCell>
                     {metricName(key)}
                   </TableCell>
-                  {/* Nested values (bootstrap, scoring: sha256s) are long unbroken strings: wrap, do not clip. */}
+                  {/* Withheld districts can be a long list: wrap, do not clip. */}
                   <TableCell sx={{ fontFamily: "monospace", overflowWrap: "anywhere" }}>{renderValue(value)}</TableCell>
                 </TableRow>
               ))}
@@ -161,7 +139,7 @@ export function MetricsPanel({ metrics, primary }: { metrics: Metrics | null | u
         </Card>
       )}
 
-      {curve?.precision?.length && curve.recall?.length ? (
+      {curve?.precision.length && curve.recall.length ? (
         <Card variant="outlined">
           <CardContent>
             <Typography variant="h6" gutterBottom>

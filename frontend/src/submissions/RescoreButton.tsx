@@ -3,6 +3,7 @@ import CalculateIcon from "@mui/icons-material/Calculate";
 import { useState } from "react";
 import { useNotify, useTranslate } from "react-admin";
 import { apiPost, errorText } from "../api/http";
+import type { Schemas } from "../common/types";
 
 /** Admin: score one submission again from its stored predictions (no model run). */
 export function RescoreButton({ id, onDone }: { id: string; onDone: () => void }) {
@@ -13,7 +14,7 @@ export function RescoreButton({ id, onDone }: { id: string; onDone: () => void }
   const run = async () => {
     setBusy(true);
     try {
-      const answer = await apiPost<{ outcome: string }>(`/submissions/${encodeURIComponent(id)}/rescore`, {});
+      const answer = await apiPost<Schemas["RescoreOut"]>(`/submissions/${encodeURIComponent(id)}/rescore`, {});
       setLast(answer.outcome);
       notify(translate("dabiwu.rescore.done", { outcome: translate(`dabiwu.rescore.${answer.outcome}`, { _: answer.outcome }) }), { type: "success" });
       onDone();

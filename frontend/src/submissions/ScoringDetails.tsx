@@ -2,60 +2,59 @@ import { Box, Table, TableBody, TableCell, TableRow, Typography } from "@mui/mat
 import type { ReactNode } from "react";
 import { useTranslate } from "react-admin";
 import { formatScore } from "../common/text";
+import type { Schemas } from "../common/types";
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+type Metrics = Schemas["SubmissionMetrics"];
+
+/** The private split's headline figures, in this order, where they are defined. */
+const PRIVATE_KEYS = ["average_precision", "roc_auc", "precision_at_k", "recall_at_k", "f1_best"] as const satisfies readonly (keyof Schemas["SplitMetrics"])[];
 
 /**
  * The nested parts of a score (confidence intervals, worst districts, bootstrap settings, scoring run,
- * private split) as labelled sentences instead of a JSON dump. Unknown keys still show, as "key: value".
+ * private split) as labelled sentences instead of a JSON dump.
  */
-export function ScoringDetails({ metrics }: { metrics: Obj }) {
+export function ScoringDetails({ metrics }: { metrics: Metrics }) {
   const translate = useTranslate();
   const name = (key: string) => translate(`dabiwu.metric.${key}`, { _: key });
   const rows: [string, string, ReactNode][] = [];
 
-  if (isObj(metrics.ci)) {
-    for (const [key, value] of Object.entries(metrics.ci)) {
-      const pair = Array.isArray(value) ? value : isObj(value) ? [value.low, value.high] : null;
-      if (pair) rows.push([`ci-${key}`, `${translate("dabiwu.metric.ci")} · ${name(key)}`, `${formatScore(pair[0])} – ${formatScore(pair[1])}`]);
+  for (const [key, pair] of Object.entries(metrics.ci ?? {})) {
+    if (pair) rows.push([`ci-${key}`, `${translate("dabiwu.metric.ci")} · ${name(key)}`, `${formatScore(pair[0])} – ${formatScore(pair[1])}`]);
+  }
+  for (const [key, worst] of Object.entries(metrics.worst_district ?? {})) {
+    if (worst) {
+      rows.push([`worst-${key}`, `${translate("dabiwu.metric.worst_district")} · ${name(key)}`,
+        translate("dabiwu.scoring.worst", { district: worst.district, value: formatScore(worst.value) })]);
     }
   }
-  if (isObj(metrics.worst_district)) {
-    for (const [key, value] of Object.entries(metrics.worst_district)) {
-      if (isObj(value)) {
-        rows.push([`worst-${key}`, `${translate("dabiwu.metric.worst_district")} · ${name(key)}`,
-          translate("dabiwu.scoring.worst", { district: String(value.district ?? "—"), value: formatScore(value.value) })]);
-      }
-    }
-  }
-  if (isObj(metrics.bootstrap)) {
-    const b = metrics.bootstrap;
+  const b = metrics.bootstrap;
+  if (b) {
     rows.push(["bootstrap", translate("dabiwu.scoring.bootstrap"), translate("dabiwu.scoring.bootstrap_text", {
-      resamples: String(b.resamples ?? "—"),
-      level: b.level !== undefined ? `${Math.round(Number(b.level) * 100)}%` : "—",
-      seed: String(b.seed ?? "—"),
+      resamples: String(b.resamples),
+      level: `${Math.round(b.level * 100)}%`,
+      seed: String(b.seed),
     })]);
   }
-  if (isObj(metrics.scoring)) {
-    const s = metrics.scoring;
+  const s = metrics.scoring;
+  if (s) {
     const parts = [
-      s.scorer_version !== undefined && translate("dabiwu.scoring.scorer", { version: String(s.scorer_version) }),
-      s.sandbox_kind !== undefined && translate("dabiwu.scoring.sandbox", { kind: String(s.sandbox_kind) }),
-      s.runtime_s !== undefined && translate("dabiwu.scoring.runtime", { seconds: Number(s.runtime_s).toFixed(1) }),
-      s.peak_mem_mb !== undefined && translate("dabiwu.scoring.memory", { mb: Math.round(Number(s.peak_mem_mb)) }),
+      s.scorer_version !== undefined && translate("dabiwu.scoring.scorer", { version: s.scorer_version }),
+      translate("dabiwu.scoring.sandbox", { kind: s.sandbox_kind }),
+      translate("dabiwu.scoring.runtime", { seconds: s.runtime_s.toFixed(1) }),
+      translate("dabiwu.scoring.memory", { mb: Math.round(s.peak_mem_mb) }),
     ].filter(Boolean);
     rows.push(["scoring", translate("dabiwu.scoring.run"), parts.join(" · ")]);
-    for (const key of ["dataset_sha256", "model_sha256"]) {
-      if (typeof s[key] === "string") {
+    for (const key of ["dataset_sha256", "model_sha256"] as const) {
+      const sha = s[key];
+      if (sha) {
         rows.push([key, translate(`dabiwu.scoring.${key}`),
-          <Box component="span" key={key} title={s[key] as string} sx={{ fontFamily: "monospace" }}>{(s[key] as string).slice(0, 12)}…</Box>]);
+          <Box component="span" key={key} title={sha} sx={{ fontFamily: "monospace" }}>{sha.slice(0, 12)}…</Box>]);
       }
     }
   }
-  if (isObj(metrics.private)) {
-    const p = metrics.private;
-    const shown = ["average_precision", "roc_auc", "precision_at_k", "recall_at_k", "f1_best"].filter((k) => typeof p[k] === "number");
+  const p = metrics.private;
+  if (p) {
+    const shown = PRIVATE_KEYS.filter((k) => typeof p[k] === "number");
     rows.push(["private", translate("dabiwu.scoring.private"), shown.map((k) => `${name(k)} ${formatScore(p[k])}`).join(" · ")]);
   }
   if (!rows.length) return null;
@@ -77,5 +76,3 @@ export function ScoringDetails({ metrics }: { metrics: Obj }) {
     </Box>
   );
 }
-
-export const DETAIL_KEYS = new Set(["ci", "worst_district", "bootstrap", "scoring", "private"]);

@@ -9,6 +9,7 @@ import pytest
 
 from dabiwu.scoring.metrics import compute_metrics
 from models_registry.gates import evaluate_gates, incremental_recall, jaccard_top_k, top_k_set
+from models_registry.schemas import GateReport
 
 GATES = {"min_primary": 0.3, "min_worst_district": 0.2, "min_novelty": 0.02, "max_listed": 5}
 
@@ -175,3 +176,22 @@ def test_a_weak_model_fails_the_primary_bar_and_gates_can_be_off():
             candidate=metrics, candidate_scores=models["weak"], listed=[], y_true=y, groups=groups, k=300,
             gates={"min_primary": 0.1, "min_worst_district": 0.1, "min_novelty": 0.1}, n_listed=0,
         )
+
+
+def test_the_report_is_sent_as_computed_and_a_stored_one_reads_back():
+    """GateReport is the API's type too: what check_gates adds (not_compared) is sent only when set, and a
+    listing's stored report (or a row without one, `{}`) validates back to the same answer."""
+    y, groups, public, models = _world()
+    report = evaluate_gates(
+        candidate=_metrics(y, models["b"], groups, public), candidate_scores=models["b"],
+        listed=[{"name": "lead-model", "version": 1, "scores": models["a"]}], y_true=y, groups=groups, k=300,
+        gates=GATES, n_listed=1,
+    )
+    stored = report.model_dump(mode="json")
+    assert "not_compared" not in stored["novelty"] and stored["checks"][-1]["threshold"] == 5  # a count stays an int
+    report.novelty.not_compared = [2]  # a listed version scored on another dataset version (promotion.check_gates)
+    stored = json.loads(report.model_dump_json())
+    assert stored["novelty"]["not_compared"] == [2]
+    assert GateReport.model_validate(stored).model_dump(mode="json") == stored
+    assert GateReport.model_validate({}).model_dump(mode="json") == {"passed": True, "checks": [], "overlaps": [],
+                                                                     "novelty": None}

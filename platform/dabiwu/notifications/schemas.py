@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 EventType = Literal["registry.promoted", "registry.champion_replaced", "registry.delisted", "submission.scored",
                     "submission.failed", "challenge.finalized"]
+DeliveryStatus = Literal["pending", "sending", "delivered", "failed"]
 
 
 class NotificationOut(BaseModel):
@@ -45,20 +46,45 @@ class WebhookPatch(BaseModel):
     active: bool | None = None
 
 
+class LastDelivery(BaseModel):
+    """A webhook's newest delivery, as its row in the list shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    event: str
+    status: DeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
 class WebhookOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
     name: str
     url: str
-    events: list[str]
+    events: list[EventType]
     active: bool
     secret_prefix: str  # the first characters of the secret, to tell secrets apart; the secret itself is shown once
     created_at: datetime
+    last_delivery: LastDelivery | None = None  # None: nothing was ever sent to it
 
 
 class WebhookCreated(WebhookOut):
     secret: str  # shown once: it is not stored, and cannot be shown again (rotate it to get a new one)
+
+
+class DeliveryAttempt(BaseModel):
+    """One attempt of a delivery, as the dispatcher logged it."""
+
+    attempt: int
+    at: datetime
+    status_code: int | None  # the receiver's HTTP status; None: no answer (refused, timed out, host not allowed)
+    error: str | None  # None: delivered
+    ms: float
 
 
 class DeliveryOut(BaseModel):
@@ -66,13 +92,13 @@ class DeliveryOut(BaseModel):
 
     id: str
     webhook_id: str
-    event: str
-    status: str  # pending | sending | delivered | failed
+    event: str  # one of the event types, or "ping" (POST /admin/webhooks/{id}/ping)
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime
     last_status_code: int | None
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
-    log: list[dict[str, Any]]
+    log: list[DeliveryAttempt]
     payload: dict[str, Any]

@@ -153,6 +153,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/webhooks/{webhook_id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ping Webhook
+         * @description Queue a signed test delivery (event `ping`); it shows in the delivery log like any other.
+         */
+        post: operations["ping_webhook_api_v1_admin_webhooks__webhook_id__ping_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/webhooks/{webhook_id}/rotate-secret": {
         parameters: {
             query?: never;
@@ -1615,6 +1635,25 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * DeliveryAttempt
+         * @description One attempt of a delivery, as the dispatcher logged it.
+         */
+        DeliveryAttempt: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Attempt */
+            attempt: number;
+            /** Error */
+            error: string | null;
+            /** Ms */
+            ms: number;
+            /** Status Code */
+            status_code: number | null;
+        };
         /** DeliveryOut */
         DeliveryOut: {
             /** Attempts */
@@ -1635,9 +1674,7 @@ export interface components {
             /** Last Status Code */
             last_status_code: number | null;
             /** Log */
-            log: {
-                [key: string]: unknown;
-            }[];
+            log: components["schemas"]["DeliveryAttempt"][];
             /**
              * Next Attempt At
              * Format: date-time
@@ -1647,8 +1684,11 @@ export interface components {
             payload: {
                 [key: string]: unknown;
             };
-            /** Status */
-            status: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "delivered" | "failed";
             /** Webhook Id */
             webhook_id: string;
         };
@@ -1857,6 +1897,32 @@ export interface components {
         JoinCode: {
             /** Code */
             code: string;
+        };
+        /**
+         * LastDelivery
+         * @description A webhook's newest delivery, as its row in the list shows it.
+         */
+        LastDelivery: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Event */
+            event: string;
+            /** Id */
+            id: string;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "delivered" | "failed";
         };
         /** LeadDetail */
         LeadDetail: {
@@ -2710,9 +2776,10 @@ export interface components {
              */
             created_at: string;
             /** Events */
-            events: string[];
+            events: ("registry.promoted" | "registry.champion_replaced" | "registry.delisted" | "submission.scored" | "submission.failed" | "challenge.finalized")[];
             /** Id */
             id: string;
+            last_delivery?: components["schemas"]["LastDelivery"] | null;
             /** Name */
             name: string;
             /** Secret */
@@ -2746,9 +2813,10 @@ export interface components {
              */
             created_at: string;
             /** Events */
-            events: string[];
+            events: ("registry.promoted" | "registry.champion_replaced" | "registry.delisted" | "submission.scored" | "submission.failed" | "challenge.finalized")[];
             /** Id */
             id: string;
+            last_delivery?: components["schemas"]["LastDelivery"] | null;
             /** Name */
             name: string;
             /** Secret Prefix */
@@ -3132,6 +3200,37 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ping_webhook_api_v1_admin_webhooks__webhook_id__ping_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

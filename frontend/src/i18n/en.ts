@@ -144,6 +144,10 @@ export const en: Messages = {
       "user.create": "%{actor} created user %{username} (%{role})",
       "registry.promote": "%{actor} listed submission %{object} as %{registered_model} version %{version}%{override}: %{reason}",
       "registry.delist": "%{actor} delisted model %{object}: %{reason}",
+      "webhook.create": "%{actor} created webhook %{object}, sending to %{url}",
+      "webhook.change": "%{actor} changed webhook %{object}",
+      "webhook.rotate_secret": "%{actor} rotated the signing secret of webhook %{object}",
+      "webhook.delete": "%{actor} deleted webhook %{object} (%{url})",
     },
     promote: {
       button: "List in the registry",

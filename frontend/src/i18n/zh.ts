@@ -142,6 +142,10 @@ export const zh = {
       "user.create": "%{actor} 新建了用户 %{username}（%{role}）",
       "registry.promote": "%{actor} 将提交 %{object} 上架为模型 %{registered_model} 第 %{version} 版%{override}，理由：%{reason}",
       "registry.delist": "%{actor} 下架了模型 %{object}，理由：%{reason}",
+      "webhook.create": "%{actor} 新建了 Webhook %{object}，推送到 %{url}",
+      "webhook.change": "%{actor} 修改了 Webhook %{object}",
+      "webhook.rotate_secret": "%{actor} 轮换了 Webhook %{object} 的签名密钥",
+      "webhook.delete": "%{actor} 删除了 Webhook %{object}（%{url}）",
     },
     promote: {
       button: "上架到模型库",

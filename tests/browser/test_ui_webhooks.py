@@ -28,8 +28,9 @@ DELIVERY_MS = 60_000  # the dispatcher polls every 2 s; the log refreshes every 
 
 def _signed_by(request: dict, secret: str) -> bool:
     headers = request["headers"]
-    return verify(secret=secret, delivery_id=headers["X-Dabiwu-Delivery-Id"], timestamp=int(headers["X-Dabiwu-Timestamp"]),
-                  body=request["body"], signature=headers["X-Dabiwu-Signature"])
+    return verify(secret=secret, delivery_id=headers["X-Dabiwu-Delivery-Id"],
+                  timestamp=int(headers["X-Dabiwu-Timestamp"]), body=request["body"],
+                  signature=headers["X-Dabiwu-Signature"])
 
 
 @pytest.mark.parametrize(("locale", "width"), [("zh", 390), ("en", 1366)])
@@ -49,7 +50,8 @@ def test_an_admin_adds_a_webhook_sees_its_secret_once_and_follows_its_deliveries
                 expect(page.get_by_test_id("menu-webhooks")).to_contain_text("Webhooks")
             expect(page.get_by_test_id("webhooks-page")).to_be_visible()
             if not existing:
-                expect(page.get_by_test_id("webhooks-empty")).to_contain_text("还没有 Webhook" if zh else "No webhooks yet")
+                expect(page.get_by_test_id("webhooks-empty")).to_contain_text(
+                    "还没有 Webhook" if zh else "No webhooks yet")
             page.get_by_test_id("webhook-create").first.click()
 
             # A host off DABIWU_WEBHOOK_ALLOWED_HOSTS: the server's refusal, in the user's language, in the form.
@@ -113,14 +115,16 @@ def test_an_admin_adds_a_webhook_sees_its_secret_once_and_follows_its_deliveries
             page.get_by_test_id("webhook-active-toggle").click()  # the switch follows the saved state
             expect(detail).to_have_attribute("data-active", "false")
             page.get_by_test_id("webhook-rotate").click()
-            expect(page.get_by_test_id("webhook-rotate-confirm")).to_contain_text("旧密钥立即失效" if zh else "old secret stops working")
+            expect(page.get_by_test_id("webhook-rotate-confirm")).to_contain_text(
+                "旧密钥立即失效" if zh else "old secret stops working")
             page.get_by_test_id("webhook-rotate-confirm-yes").click()
             rotated = page.get_by_test_id("webhook-secret").inner_text().strip()
             assert re.fullmatch(r"whsec_[0-9a-f]{64}", rotated) and rotated != secret
             page.get_by_test_id("webhook-secret-done").click()
             expect(page.get_by_test_id("webhook-secret-prefix")).to_have_text(f"{rotated[:12]}…")
             page.get_by_test_id("webhook-ping").click()
-            expect(page.locator("[data-testid=delivery-row][data-status=delivered]")).to_have_count(2, timeout=DELIVERY_MS)
+            delivered = page.locator("[data-testid=delivery-row][data-status=delivered]")
+            expect(delivered).to_have_count(2, timeout=DELIVERY_MS)
             assert _signed_by(receiver.requests[-1], rotated) and not _signed_by(receiver.requests[-1], secret)
 
             # The list: its URL, events, paused, and how its last delivery went.

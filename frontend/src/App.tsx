@@ -11,6 +11,8 @@ import { DistrictCreate, DistrictList } from "./admin/Districts";
 import { QueuePage } from "./admin/QueuePage";
 import { TeamList } from "./admin/Teams";
 import { UserCreate, UserList } from "./admin/Users";
+import { WebhookDetailPage } from "./admin/WebhookDetailPage";
+import { WebhooksPage } from "./admin/WebhooksPage";
 import { ChallengeList } from "./challenges/ChallengeList";
 import { ChallengeShow } from "./challenges/ChallengeShow";
 import { RoleOnly } from "./common/RoleOnly";
@@ -65,6 +67,8 @@ function DabiwuAdmin() {
             <Route path="/district-use" element={<RoleOnly roles={REGISTRY}><DistrictUsePage /></RoleOnly>} />
             <Route path="/admin/queue" element={<RoleOnly roles={["admin"]}><QueuePage /></RoleOnly>} />
             <Route path="/admin/bundles" element={<RoleOnly roles={["admin"]}><BundlesPage /></RoleOnly>} />
+            <Route path="/admin/webhooks" element={<RoleOnly roles={["admin"]}><WebhooksPage /></RoleOnly>} />
+            <Route path="/admin/webhooks/:id" element={<RoleOnly roles={["admin"]}><WebhookDetailPage /></RoleOnly>} />
             <Route path="/judging" element={<JudgingPage />} />
             <Route path="/judging/:slug" element={<JudgingPage />} />
             <Route path="/registry/:slug/:version" element={<RoleOnly roles={REGISTRY}><ModelCardPage /></RoleOnly>} />

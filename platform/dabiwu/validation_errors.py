@@ -25,6 +25,7 @@ FIELD_ZH = {
     "challenge": "赛题", "version": "版本", "registered_model": "模型名称", "lead_id": "线索编号",
     "outcome": "核查结果", "note": "备注", "override": "是否提前上架", "token_id": "令牌编号",
     "submission_id": "提交编号", "slug": "赛题代码", "grant_type": "授权类型", "client_id": "客户端编号",
+    "rows": "线索行", "run_label": "运行标签", "url": "地址", "events": "事件类型", "active": "是否启用",
 }
 
 

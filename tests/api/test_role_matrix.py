@@ -89,6 +89,7 @@ ROLE_MATRIX: dict[tuple[str, str], set[str]] = {
     ("PATCH", "/api/v1/admin/webhooks/{webhook_id}"): {"admin"},
     ("DELETE", "/api/v1/admin/webhooks/{webhook_id}"): {"admin"},
     ("POST", "/api/v1/admin/webhooks/{webhook_id}/rotate-secret"): {"admin"},
+    ("POST", "/api/v1/admin/webhooks/{webhook_id}/ping"): {"admin"},
     ("GET", "/api/v1/admin/webhooks/{webhook_id}/deliveries"): {"admin"},
     ("POST", "/api/v1/admin/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"): {"admin"},
 }

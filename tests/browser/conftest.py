@@ -37,13 +37,17 @@ def _log_tail(path: Path, lines: int = 40) -> str:
 
 # The state folder of each demo server this session started, by base URL (a test that must change a row the API cannot).
 DEMO_HOMES: dict[str, Path] = {}
+# A webhook delivery the receiver refuses is retried once, a second later, then `failed` (test_ui_webhooks.py shows
+# a real failed delivery and its retry button; the defaults, 6 attempts from 30 s apart, take a quarter of an hour).
+DEMO_SETTINGS = {"DABIWU_WEBHOOK_MAX_ATTEMPTS": "2", "DABIWU_WEBHOOK_RETRY_BASE_SECONDS": "1"}
 
 
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory, request) -> str:
     """Base URL of a real `dabiwu serve --demo` with the three bundles and the demo accounts.
 
-    DABIWU_BROWSER_BASE=http://127.0.0.1:PORT reuses a demo server already running (for working on the UI).
+    DABIWU_BROWSER_BASE=http://127.0.0.1:PORT reuses a demo server already running (for working on the UI); start it
+    with DEMO_SETTINGS in its environment.
     """
     reuse = os.environ.get("DABIWU_BROWSER_BASE")
     if reuse:
@@ -52,7 +56,7 @@ def demo_server(tmp_path_factory, request) -> str:
     root = tmp_path_factory.mktemp("browser-demo")
     home, port = root / "home", free_port()
     base = f"http://127.0.0.1:{port}"
-    process = start_server(home, port)
+    process = start_server(home, port, DEMO_SETTINGS)
     DEMO_HOMES[base] = home
     log = root / f"serve-{port}.log"
     try:

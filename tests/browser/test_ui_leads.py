@@ -124,3 +124,71 @@ def test_the_model_card_draws_field_precision_over_time_against_the_contest_band
         _fits(page)
     finally:
         context.close()
+
+
+def test_the_queue_and_a_lead_page_speak_english_on_a_laptop(browser, demo_server):
+    """The same queue and lead page in English at 1366 px: labels, states, the bulk bar and the no-case reason in
+    English, and no Chinese from the UI (data may be Chinese: the district's display name, other leads' keys)."""
+    from tests.browser.test_ui_history_notify import _fits, _open
+
+    district = api_headers(demo_server, "zaoyang")
+    model = _listed_model(demo_server, district)
+    slug, version = model["slug"], model["champion_version"] or model["listed"][0]["version"]
+    entity = f"EN-{uuid.uuid4().hex[:6]}"
+    httpx.post(f"{demo_server}/api/v1/leads/push", headers=district, timeout=30, json={
+        "challenge": slug, "version": version, "run_label": f"english-{entity}",
+        "rows": [{"id": entity, "score": 0.97, "rank": 1}]}).raise_for_status()
+    people = httpx.get(f"{demo_server}/api/v1/leads/assignees", headers=district, timeout=30).json()
+    me = httpx.get(f"{demo_server}/api/v1/auth/me", headers=district, timeout=30).json()
+    data_values = {me["display_name"], *(p["display_name"] for p in people), *(p["username"] for p in people)}
+
+    def ui_text(locator) -> str:
+        text = locator.inner_text()
+        for value in sorted(data_values, key=len, reverse=True):
+            text = text.replace(value, "")
+        return text
+
+    context, page = _open(browser, demo_server, "zaoyang", locale="en", width=1366)
+    try:
+        page.get_by_test_id("menu-leads").click()
+        expect(page.get_by_test_id("menu-leads")).to_have_text("Lead review")
+        queue = page.get_by_test_id("lead-queue")
+        expect(queue).to_be_visible()
+        page.get_by_test_id("lead-filter-state").select_option("new")
+        row = page.locator(f"[data-testid=lead-row][data-entity='{entity}']")
+        expect(row.get_by_test_id("lead-state")).to_have_text("New lead")
+        for key in page.get_by_test_id("lead-link").all_inner_texts():  # other leads' keys are data
+            data_values.add(key)
+        row.get_by_test_id("lead-select").locator("input").check()
+        page.get_by_test_id("lead-bulk-state").select_option("no_case")
+        expect(page.get_by_test_id("lead-bulk-bar")).to_contain_text("1 selected")
+        expect(page.get_by_test_id("lead-bulk-bar")).to_contain_text("Reason for no case")
+        card = page.locator(".MuiCard-root").filter(has=queue)
+        header = queue.locator("thead").inner_text()
+        assert all(word in header for word in ("Entity", "Score", "State", "Assignee")), header
+        assert not CJK.search(ui_text(card)), ui_text(card)
+        _fits(page)
+
+        # The lead page: moves named in English; closing without a case waits for the reason, then shows it.
+        row.get_by_test_id("lead-link").click()
+        detail = page.get_by_test_id("lead-detail")
+        expect(detail).to_have_attribute("data-state", "new")
+        page.locator("[data-testid=lead-move][data-to=verifying]").click()
+        expect(detail).to_have_attribute("data-state", "verifying")
+        expect(detail.get_by_test_id("lead-state")).to_have_text("Verifying")
+        no_case = page.locator("[data-testid=lead-move][data-to=no_case]")
+        expect(no_case).to_have_text('Move to "No case"')
+        expect(no_case).to_be_disabled()
+        expect(detail).to_contain_text("Reason for no case")
+        expect(detail).to_contain_text('Required for "No case"')
+        page.get_by_test_id("lead-reason").fill("Checked: no grounds for a case")
+        no_case.click()
+        expect(detail).to_have_attribute("data-state", "no_case")
+        expect(detail.get_by_test_id("lead-state")).to_have_text("No case")
+        expect(page.get_by_test_id("lead-closed")).to_have_text("This lead is closed.")
+        expect(page.get_by_test_id("lead-history-item").last).to_contain_text("Verifying → No case")
+        expect(detail).to_contain_text("Reason for no case: Checked: no grounds for a case")
+        assert not CJK.search(ui_text(detail)), ui_text(detail)
+        _fits(page)
+    finally:
+        context.close()

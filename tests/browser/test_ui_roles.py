@@ -13,7 +13,7 @@ EVERYONE = {"menu-challenges", "menu-leaderboard"}
 REGISTRY = {"menu-registry", "menu-district-use"}  # the API refuses teams the registry
 MENUS = {
     "admin": EVERYONE | REGISTRY | {"menu-submissions", "menu-judging", "menu-users", "menu-teams", "menu-districts", "menu-audit",
-                         "menu-bundles", "menu-queue"},
+                         "menu-bundles", "menu-queue", "menu-webhooks"},
     "judge": EVERYONE | REGISTRY | {"menu-submissions", "menu-judging"},
     "alice": EVERYONE | {"menu-submissions", "menu-submit"},
     "zaoyang": EVERYONE | REGISTRY | {"menu-leads"},  # the lead review queue is the district's own

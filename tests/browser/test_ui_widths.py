@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 ROUTES = {
     "alice": ["#/challenges", f"#/challenges/{SLUG}/show", f"#/leaderboard/{SLUG}", "#/submissions", f"#/submit/{SLUG}"],
     "judge": [f"#/judging/{SLUG}", "#/registry", "#/district-use", "#/submissions"],
-    "admin": ["#/users", "#/users/create", "#/teams", "#/districts", "#/audit", "#/admin/bundles", "#/admin/queue"],
+    "admin": ["#/users", "#/users/create", "#/teams", "#/districts", "#/audit", "#/admin/bundles", "#/admin/queue",
+              "#/admin/webhooks"],
     "zaoyang": ["#/registry", "#/district-use", f"#/leaderboard/{SLUG}", "#/leads"],
 }
 SIZES = {390: 844, 1366: 768}

@@ -20,9 +20,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen:
+def start_server(home: Path, port: int, settings: dict[str, str] | None = None) -> subprocess.Popen:
+    """`dabiwu serve --demo` on `port`; `settings`: more DABIWU_* variables for it."""
     env = {**os.environ, "DABIWU_HOME": str(home), "DABIWU_PORT": str(port), "DABIWU_LOCAL_WORKERS": "1",
-           "MLFLOW_DISABLE_TELEMETRY": "true"}
+           "MLFLOW_DISABLE_TELEMETRY": "true", **(settings or {})}
     for key in ("DABIWU_DATABASE_URL", "DABIWU_STORAGE_URL", "DABIWU_TEST_DATABASE_URL"):
         env.pop(key, None)
     log = (home.parent / f"serve-{port}.log").open("wb")

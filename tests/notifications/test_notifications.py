@@ -3,6 +3,7 @@ check-then-write in one statement (mark read, claim a delivery) under requests a
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -166,3 +167,59 @@ def test_the_server_sends_webhooks_in_the_background_and_rotating_the_secret_cha
     args = dict(delivery_id=last["headers"]["X-Dabiwu-Delivery-Id"], timestamp=int(last["headers"]["X-Dabiwu-Timestamp"]),
                 body=last["body"], signature=last["headers"]["X-Dabiwu-Signature"])
     assert verify(secret=rotated["secret"], **args) and not verify(secret=made["secret"], **args)
+
+
+def test_a_ping_is_a_signed_test_delivery_and_a_failed_delivery_is_sent_again_once_however_many_ask(
+        client, role_headers, settings):
+    """POST /admin/webhooks/{id}/ping queues a `ping` in the log; the list shows each webhook's newest delivery;
+    of several retries of one failed delivery at once, one queues it again and the others get a 409."""
+    from dabiwu.db.session import get_sessionmaker
+    from dabiwu.notifications.dispatcher import deliver_due
+    from dabiwu.notifications.signing import verify
+
+    admin = role_headers["admin"]
+    once = settings.model_copy(update={"webhook_max_attempts": 1})
+    sessionmaker = get_sessionmaker(settings.resolved_database_url)
+    with Receiver(fail_first=1) as receiver:
+        made = client.post("/api/v1/admin/webhooks", headers=admin,
+                           json={"name": "省院", "url": receiver.url, "events": ["submission.scored"], "active": False})
+        assert made.status_code == 201, made.text
+        hook = made.json()
+        assert client.get("/api/v1/admin/webhooks", headers=admin).json()[0]["last_delivery"] is None
+
+        pinged = client.post(f"/api/v1/admin/webhooks/{hook['id']}/ping", headers=admin)
+        assert pinged.status_code == 202, pinged.text
+        assert (pinged.json()["event"], pinged.json()["status"], pinged.json()["log"]) == ("ping", "pending", [])
+        assert deliver_due(sessionmaker, once, sender="s") == {"failed": 1}  # an inactive webhook can be pinged
+        last = client.get(f"/api/v1/admin/webhooks/{hook['id']}", headers=admin).json()["last_delivery"]
+        assert (last["id"], last["status"], last["last_status_code"]) == (pinged.json()["id"], "failed", 500)
+        failed = client.get(f"/api/v1/admin/webhooks/{hook['id']}/deliveries", headers=admin,
+                            params={"status": "failed"}).json()
+        assert [d["id"] for d in failed] == [pinged.json()["id"]]
+        assert failed[0]["log"][0]["attempt"] == 1 and failed[0]["log"][0]["status_code"] == 500
+
+        url = f"/api/v1/admin/webhooks/{hook['id']}/deliveries/{pinged.json()['id']}/retry"
+        barrier = threading.Barrier(PARALLEL)
+
+        def retry(_: int) -> int:
+            barrier.wait()
+            return client.post(url, headers=admin).status_code
+
+        with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+            assert sorted(pool.map(retry, range(PARALLEL))) == [200] + [409] * (PARALLEL - 1)
+        assert deliver_due(sessionmaker, once, sender="s") == {"delivered": 1}
+        again = client.post(url, headers=admin)
+        assert again.status_code == 409 and again.json()["code"] == "delivery_not_retryable"
+        listed = client.get("/api/v1/admin/webhooks", headers=admin).json()[0]["last_delivery"]
+        assert (listed["status"], listed["last_status_code"], listed["event"]) == ("delivered", 200, "ping")
+
+    sent = receiver.requests[-1]
+    body = json.loads(sent["body"])
+    assert sent["headers"]["X-Dabiwu-Event"] == "ping" and body["event"] == "ping"
+    assert body["data"] == {"webhook_id": hook["id"], "name": "省院", "events": ["submission.scored"], "active": False}
+    assert "测试投递" in body["title_zh"] and "Test delivery" in body["title"]
+    assert verify(secret=hook["secret"], delivery_id=body["id"], timestamp=int(sent["headers"]["X-Dabiwu-Timestamp"]),
+                  body=sent["body"], signature=sent["headers"]["X-Dabiwu-Signature"])
+    missing = client.post(f"/api/v1/admin/webhooks/{'0' * 32}/ping", headers=admin)
+    assert missing.status_code == 404 and missing.json()["code"] == "webhook_not_found"
+    assert client.post(f"/api/v1/admin/webhooks/{hook['id']}/ping", headers=role_headers["judge"]).status_code == 403

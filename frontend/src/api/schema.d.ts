@@ -153,6 +153,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/webhooks/{webhook_id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ping Webhook
+         * @description Queue a signed test delivery (event `ping`); it shows in the delivery log like any other.
+         */
+        post: operations["ping_webhook_api_v1_admin_webhooks__webhook_id__ping_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/webhooks/{webhook_id}/rotate-secret": {
         parameters: {
             query?: never;
@@ -1693,7 +1713,10 @@ export interface components {
          * @description One attempt to post a delivery (notifications/dispatcher.py::finish).
          */
         DeliveryAttempt: {
-            /** At */
+            /**
+             * At
+             * Format: date-time
+             */
             at: string;
             /** Attempt */
             attempt: number;
@@ -1731,8 +1754,11 @@ export interface components {
              */
             next_attempt_at: string;
             payload: components["schemas"]["WebhookBody"];
-            /** Status */
-            status: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "delivered" | "failed";
             /** Webhook Id */
             webhook_id: string;
         };
@@ -2172,6 +2198,32 @@ export interface components {
             code: string;
         };
         JsonValue: unknown;
+        /**
+         * LastDelivery
+         * @description A webhook's newest delivery, as its row in the list shows it.
+         */
+        LastDelivery: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Event */
+            event: string;
+            /** Id */
+            id: string;
+            /** Last Status Code */
+            last_status_code: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "delivered" | "failed";
+        };
         /** LeadDetail */
         LeadDetail: {
             /** Assignee */
@@ -2460,6 +2512,11 @@ export interface components {
          */
         NotificationPayload: {
             /**
+             * Active
+             * @description ping: whether the webhook is active
+             */
+            active?: boolean;
+            /**
              * Challenge
              * @description submission.*, challenge.finalized: the challenge's slug
              */
@@ -2470,6 +2527,11 @@ export interface components {
              */
             error_kind?: string | null;
             /**
+             * Events
+             * @description ping: the events the webhook subscribed to
+             */
+            events?: string[];
+            /**
              * Finalized At
              * @description challenge.finalized (ISO 8601)
              */
@@ -2479,6 +2541,11 @@ export interface components {
              * @description registry.promoted
              */
             model_sha256?: string;
+            /**
+             * Name
+             * @description ping: the webhook's name
+             */
+            name?: string;
             /**
              * Previous Version
              * @description registry.champion_replaced
@@ -2519,6 +2586,11 @@ export interface components {
              * @description registry.*; null when no version is the champion any more
              */
             version?: number | null;
+            /**
+             * Webhook Id
+             * @description ping: the webhook tested
+             */
+            webhook_id?: string;
         };
         /** OutcomeIn */
         OutcomeIn: {
@@ -3348,9 +3420,10 @@ export interface components {
              */
             created_at: string;
             /** Events */
-            events: string[];
+            events: ("registry.promoted" | "registry.champion_replaced" | "registry.delisted" | "submission.scored" | "submission.failed" | "challenge.finalized")[];
             /** Id */
             id: string;
+            last_delivery?: components["schemas"]["LastDelivery"] | null;
             /** Name */
             name: string;
             /** Secret */
@@ -3384,9 +3457,10 @@ export interface components {
              */
             created_at: string;
             /** Events */
-            events: string[];
+            events: ("registry.promoted" | "registry.champion_replaced" | "registry.delisted" | "submission.scored" | "submission.failed" | "challenge.finalized")[];
             /** Id */
             id: string;
+            last_delivery?: components["schemas"]["LastDelivery"] | null;
             /** Name */
             name: string;
             /** Secret Prefix */
@@ -3780,6 +3854,37 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    ping_webhook_api_v1_admin_webhooks__webhook_id__ping_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };

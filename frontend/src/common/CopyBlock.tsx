@@ -19,8 +19,8 @@ async function copyText(text: string): Promise<boolean> {
   }
 }
 
-/** A monospace block of shell text with a copy button. */
-export function CopyBlock({ text, testId }: { text: string; testId?: string }) {
+/** A monospace block of shell text with a copy button; `wrap` breaks a long token (a secret) instead of scrolling. */
+export function CopyBlock({ text, testId, wrap = false }: { text: string; testId?: string; wrap?: boolean }) {
   const translate = useTranslate();
   const [copied, setCopied] = useState(false);
   return (
@@ -37,7 +37,8 @@ export function CopyBlock({ text, testId }: { text: string; testId?: string }) {
           pr: 6,
           borderRadius: 1,
           overflowX: "auto",
-          whiteSpace: "pre",
+          whiteSpace: wrap ? "pre-wrap" : "pre",
+          wordBreak: wrap ? "break-all" : "normal",
           m: 0,
         }}
       >

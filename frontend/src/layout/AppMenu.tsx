@@ -12,6 +12,7 @@ import QueueIcon from "@mui/icons-material/Queue";
 import GavelIcon from "@mui/icons-material/Gavel";
 import FactCheckIcon from "@mui/icons-material/FactCheck";
 import FolderZipIcon from "@mui/icons-material/FolderZip";
+import WebhookIcon from "@mui/icons-material/Webhook";
 import { Menu, useTranslate } from "react-admin";
 import { canUseRegistry, useRole } from "../common/usePermissionsRole";
 
@@ -42,6 +43,7 @@ export function AppMenu() {
       {role === "admin" && item("/audit", "dabiwu.menu.audit", <HistoryIcon />, "menu-audit")}
       {role === "admin" && item("/admin/bundles", "dabiwu.menu.bundles", <FolderZipIcon />, "menu-bundles")}
       {role === "admin" && item("/admin/queue", "dabiwu.menu.queue", <QueueIcon />, "menu-queue")}
+      {role === "admin" && item("/admin/webhooks", "dabiwu.menu.webhooks", <WebhookIcon />, "menu-webhooks")}
     </Menu>
   );
 }

@@ -1,4 +1,5 @@
-"""GET /notifications (the caller's own), mark read; /admin/webhooks (admins): CRUD, secret rotation, log."""
+"""GET /notifications (the caller's own), mark read; /admin/webhooks (admins): CRUD, secret rotation, a test
+delivery (ping), the delivery log and retrying a failed delivery."""
 
 from __future__ import annotations
 
@@ -57,8 +58,8 @@ def mark_read(notification_id: str, user: CurrentUser, session: SessionDep) -> M
 
 
 @router.get("/admin/webhooks", response_model=list[WebhookOut])
-def list_webhooks(_: AdminUser, session: SessionDep, page: PageDep, response: Response) -> list:
-    return paginate(session, webhooks.webhooks_query(), page, response)
+def list_webhooks(_: AdminUser, session: SessionDep, page: PageDep, response: Response) -> list[WebhookOut]:
+    return webhooks.described(session, paginate(session, webhooks.webhooks_query(), page, response))
 
 
 @router.post("/admin/webhooks", response_model=WebhookCreated, status_code=201)
@@ -69,16 +70,17 @@ def create_webhook(body: WebhookIn, user: AdminUser, session: SessionDep, settin
 
 
 @router.get("/admin/webhooks/{webhook_id}", response_model=WebhookOut)
-def read_webhook(webhook_id: str, _: AdminUser, session: SessionDep):
-    return webhooks.webhook_or_404(session, webhook_id)
+def read_webhook(webhook_id: str, _: AdminUser, session: SessionDep) -> WebhookOut:
+    return webhooks.described(session, [webhooks.webhook_or_404(session, webhook_id)])[0]
 
 
 @router.patch("/admin/webhooks/{webhook_id}", response_model=WebhookOut)
-def change_webhook(webhook_id: str, body: WebhookPatch, user: AdminUser, session: SessionDep, settings: SettingsDep):
+def change_webhook(webhook_id: str, body: WebhookPatch, user: AdminUser, session: SessionDep,
+                   settings: SettingsDep) -> WebhookOut:
     webhook = webhooks.change_webhook(session, settings=settings, actor=user,
                                       webhook=webhooks.webhook_or_404(session, webhook_id), changes=body.model_dump())
     session.commit()
-    return webhook
+    return webhooks.described(session, [webhook])[0]
 
 
 @router.post("/admin/webhooks/{webhook_id}/rotate-secret", response_model=WebhookCreated)
@@ -86,7 +88,15 @@ def rotate_secret(webhook_id: str, user: AdminUser, session: SessionDep, setting
     webhook = webhooks.webhook_or_404(session, webhook_id)
     secret = webhooks.rotate_secret(session, settings=settings, actor=user, webhook=webhook)
     session.commit()
-    return WebhookCreated(**WebhookOut.model_validate(webhook).model_dump(), secret=secret)
+    return WebhookCreated(**webhooks.described(session, [webhook])[0].model_dump(), secret=secret)
+
+
+@router.post("/admin/webhooks/{webhook_id}/ping", response_model=DeliveryOut, status_code=202)
+def ping_webhook(webhook_id: str, _: AdminUser, session: SessionDep) -> DeliveryOut:
+    """Queue a signed test delivery (event `ping`); it shows in the delivery log like any other."""
+    delivery = webhooks.ping(session, webhook=webhooks.webhook_or_404(session, webhook_id))
+    session.commit()
+    return DeliveryOut.model_validate(delivery)
 
 
 @router.delete("/admin/webhooks/{webhook_id}", status_code=204)

@@ -9,6 +9,7 @@ from dabiwu.schema_types import Sparse
 
 EventType = Literal["registry.promoted", "registry.champion_replaced", "registry.delisted", "submission.scored",
                     "submission.failed", "challenge.finalized"]
+DeliveryStatus = Literal["pending", "sending", "delivered", "failed"]
 
 
 class NotificationPayload(Sparse):
@@ -26,6 +27,10 @@ class NotificationPayload(Sparse):
     status: str = Field(default=None, description="submission.*: scored | failed")
     error_kind: str | None = Field(default=None, description="submission.*")
     finalized_at: str | None = Field(default=None, description="challenge.finalized (ISO 8601)")
+    webhook_id: str = Field(default=None, description="ping: the webhook tested")
+    name: str = Field(default=None, description="ping: the webhook's name")
+    events: list[str] = Field(default=None, description="ping: the events the webhook subscribed to")
+    active: bool = Field(default=None, description="ping: whether the webhook is active")
 
 
 class NotificationOut(BaseModel):
@@ -64,16 +69,31 @@ class WebhookPatch(BaseModel):
     active: bool | None = None
 
 
+class LastDelivery(BaseModel):
+    """A webhook's newest delivery, as its row in the list shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    event: str
+    status: DeliveryStatus
+    attempts: int
+    last_status_code: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
 class WebhookOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
     name: str
     url: str
-    events: list[str]
+    events: list[EventType]
     active: bool
     secret_prefix: str  # the first characters of the secret, to tell secrets apart; the secret itself is shown once
     created_at: datetime
+    last_delivery: LastDelivery | None = None  # None: nothing was ever sent to it
 
 
 class WebhookCreated(WebhookOut):
@@ -94,8 +114,8 @@ class DeliveryAttempt(BaseModel):
     """One attempt to post a delivery (notifications/dispatcher.py::finish)."""
 
     attempt: int
-    at: str  # ISO 8601, as recorded
-    status_code: int | None  # None: no answer (refused, timed out, not allowed)
+    at: datetime
+    status_code: int | None  # the receiver's HTTP status; None: no answer (refused, timed out, host not allowed)
     error: str | None  # None: delivered
     ms: float
 
@@ -105,8 +125,8 @@ class DeliveryOut(BaseModel):
 
     id: str
     webhook_id: str
-    event: str
-    status: str  # pending | sending | delivered | failed
+    event: str  # one of the event types, or "ping" (POST /admin/webhooks/{id}/ping)
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime
     last_status_code: int | None

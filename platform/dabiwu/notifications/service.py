@@ -28,13 +28,18 @@ def emit(
     users = sorted(set(recipients))
     session.add_all(Notification(user_id=user_id, event=event, title=title, title_zh=title_zh, link=link,
                                  payload=payload, created_at=now) for user_id in users)
-    body = {"event": event, "created_at": now.isoformat(), "title": title, "title_zh": title_zh, "data": payload}
+    body = delivery_body(event=event, at=now, title=title, title_zh=title_zh, data=payload)
     for webhook in session.scalars(select(Webhook).where(Webhook.active.is_(True))):
         if event in (webhook.events or []):
             session.add(WebhookDelivery(webhook_id=webhook.id, event=event, payload=body, next_attempt_at=now,
                                         created_at=now))
     session.flush()
     return len(users)
+
+
+def delivery_body(*, event: str, at: datetime, title: str, title_zh: str, data: dict) -> dict:
+    """What a webhook receives (the dispatcher adds the delivery's `id`): one shape for every event and `ping`."""
+    return {"event": event, "created_at": at.isoformat(), "title": title, "title_zh": title_zh, "data": data}
 
 
 def my_notifications(user_id: int, *, unread_only: bool = False) -> Select:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from dabiwu.audit.service import record
 from dabiwu.db.base import new_id, utcnow
 from dabiwu.db.models import User, Webhook, WebhookDelivery
 from dabiwu.errors import DabiwuError
+from dabiwu.notifications.schemas import LastDelivery, WebhookOut
+from dabiwu.notifications.service import delivery_body
 from dabiwu.notifications.signing import new_salt, webhook_secret
 from dabiwu.notifications.urls import check_url
 from dabiwu.settings import Settings
@@ -72,6 +74,39 @@ def delete_webhook(session: Session, *, actor: User, webhook: Webhook) -> None:
 
 def webhooks_query() -> Select:
     return select(Webhook).order_by(Webhook.created_at, Webhook.id)
+
+
+def described(session: Session, webhooks: list[Webhook]) -> list[WebhookOut]:
+    """The webhooks as the API shows them, each with its newest delivery (one query for all of them)."""
+    ids = [webhook.id for webhook in webhooks]
+    newest = (
+        select(WebhookDelivery.id, func.row_number().over(
+            partition_by=WebhookDelivery.webhook_id,
+            order_by=(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())).label("n"))
+        .where(WebhookDelivery.webhook_id.in_(ids))
+        .subquery()
+    )
+    last = {row.webhook_id: row for row in session.scalars(
+        select(WebhookDelivery).join(newest, newest.c.id == WebhookDelivery.id).where(newest.c.n == 1))} if ids else {}
+    return [WebhookOut.model_validate(webhook).model_copy(update={
+        "last_delivery": LastDelivery.model_validate(last[webhook.id]) if webhook.id in last else None})
+        for webhook in webhooks]
+
+
+def ping(session: Session, *, webhook: Webhook) -> WebhookDelivery:
+    """Queue a signed test delivery (event `ping`) to this webhook, whatever it subscribed to and even if it is not
+    active: the receiver's check of URL, signature and answer before real events flow (as GitHub's ping)."""
+    now = utcnow()
+    body = delivery_body(
+        event="ping", at=now,
+        title=f"Test delivery to the webhook '{webhook.name}': if the signature checks out, the receiver is ready.",
+        title_zh=f"这是发往 Webhook「{webhook.name}」的测试投递：签名校验通过即表示接收端已就绪。",
+        data={"webhook_id": webhook.id, "name": webhook.name, "events": list(webhook.events or []),
+              "active": webhook.active})
+    delivery = WebhookDelivery(webhook_id=webhook.id, event="ping", payload=body, next_attempt_at=now, created_at=now)
+    session.add(delivery)
+    session.flush()
+    return delivery
 
 
 def delivery(session: Session, delivery_id: str) -> WebhookDelivery | None:

@@ -42,6 +42,11 @@ def pytest_sessionstart(session):
     from dabiwu.settings import Settings
 
     ensure_built(None, Settings(), progress=lambda line: print(line, flush=True))
+    # Thousands of in-process sign-ins: argon2id at its lowest cost here (0.4 s -> 2 ms each). Servers the suite
+    # starts as subprocesses hash at the default cost (tests/api/test_auth.py checks that default).
+    from dabiwu.auth.passwords import set_hashing_cost
+
+    set_hashing_cost(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(scope="session", autouse=True)

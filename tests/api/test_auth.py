@@ -66,3 +66,18 @@ def test_sign_in_is_throttled_after_repeated_failures(client, settings, make_use
     assert statuses[-1] == 429
     throttled = client.post("/api/v1/auth/token", data={"username": "gina", "password": "correct-horse-battery"})
     assert throttled.status_code == 429 and "Retry-After" in throttled.headers
+
+
+def test_a_server_hashes_passwords_at_argon2ids_default_cost():
+    """The suite lowers the cost in its own process (tests/conftest.py); a fresh process (a server) keeps the
+    default, and a hash made at one cost verifies in a process at the other (the cost is written in the hash)."""
+    import subprocess
+    import sys
+
+    from dabiwu.auth.passwords import verify_password
+
+    code = "from dabiwu.auth.passwords import hash_password; print(hash_password('Spring2026!'))"
+    made = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    stored = made.stdout.strip()
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), stored
+    assert verify_password(stored, "Spring2026!") and not verify_password(stored, "spring2026!")

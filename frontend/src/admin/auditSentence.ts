@@ -21,6 +21,7 @@ export function auditSentence(entry: Entry, translate: TranslateFunction): strin
     object: short(entry.object_id),
     ...Object.fromEntries(Object.entries(d).map(([k, v]) => [k, typeof v === "object" && v !== null ? JSON.stringify(v) : short(v)])),
   };
+  if (!args.reason) args.reason = "—"; // a reason is optional: say there was none rather than show nothing
   if (entry.action === "registry.promote" && d.override) args.override = translate("dabiwu.audit.override");
   else args.override = "";
   if (entry.action === "user.create") args.role = translate(`dabiwu.role.${String(d.role ?? "")}`, { _: String(d.role ?? "") });

@@ -143,6 +143,7 @@ def decline_merge(session: Session, *, captain: User, request_id: str) -> TeamMe
     _captain_team(session, captain)
     status = "cancelled" if request.absorbing_team_id == captain.team_id else "declined"
     _decide(session, request=request, user=captain, status=status)
-    record(session, actor=captain, action=f"team.merge_{status}", object_type="team", object_id=captain.team_id,
+    record(session, actor=captain, action="team.merge_cancelled" if status == "cancelled" else "team.merge_declined",
+           object_type="team", object_id=captain.team_id,
            detail={"request": request.id})
     return request

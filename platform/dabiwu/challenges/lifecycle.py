@@ -68,8 +68,8 @@ def move(session: Session, *, challenge: Challenge, to: str, actor: User, reason
     session.refresh(challenge)
     if result.rowcount != 1:
         return Move(slug=challenge.slug, status=challenge.status, changed=False)
-    action = "challenge.publish" if to == "published" else "challenge.withdraw"
-    record(session, actor=actor, action=action, object_type="challenge", object_id=challenge.slug,
+    record(session, actor=actor, action="challenge.publish" if to == "published" else "challenge.withdraw",
+           object_type="challenge", object_id=challenge.slug,
            detail={"status": to, **({"reason": reason} if reason else {})})
     session.flush()
     return Move(slug=challenge.slug, status=to, changed=True)

@@ -1,5 +1,5 @@
 import {
-  Box, Button, Card, CardContent, Collapse, FormControlLabel, IconButton, Stack, Switch, TablePagination, TextField, Tooltip, Typography,
+  Box, Button, Card, CardContent, Collapse, FormControlLabel, IconButton, Stack, Switch, TextField, Tooltip, Typography,
 } from "@mui/material";
 import ArrowBackIcon from "@mui/icons-material/ArrowBack";
 import DeleteIcon from "@mui/icons-material/Delete";
@@ -21,6 +21,7 @@ import {
   ConfirmDialog, DELIVERY_STATUSES, DeliveryChip, EventChips, SecretDialog, WebhookFormDialog, useEventLabel,
   type Delivery, type Webhook, type WebhookCreated,
 } from "./webhookParts";
+import { Pager } from "../common/Pager";
 
 const ERROR_PREVIEW = 140;
 
@@ -164,11 +165,7 @@ function DeliveryLog({ webhookId }: { webhookId: string }) {
           <span />
         </Box>
         {rows.map((d) => <DeliveryRow key={d.id} delivery={d} busy={busy} onRetry={() => void retry(d)} />)}
-        <TablePagination component="div" count={log.data?.total ?? 0} page={page} rowsPerPage={pageSize}
-          rowsPerPageOptions={[25, 50, 100]} onPageChange={(_, p) => setPage(p)}
-          onRowsPerPageChange={(e) => { setPageSize(Number(e.target.value)); setPage(0); }}
-          labelRowsPerPage={translate("dabiwu.common.rows_per_page")}
-          labelDisplayedRows={({ from, to, count }) => translate("dabiwu.common.displayed_rows", { from, to, count })} />
+        <Pager total={log.data?.total ?? 0} page={page} pageSize={pageSize} onPage={setPage} onPageSize={setPageSize} />
       </Box>
     );
   return (

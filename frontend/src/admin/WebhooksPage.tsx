@@ -1,4 +1,4 @@
-import { Box, Button, Card, CardContent, Chip, Stack, TablePagination, Typography } from "@mui/material";
+import { Box, Button, Card, CardContent, Chip, Stack, Typography } from "@mui/material";
 import AddIcon from "@mui/icons-material/Add";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -8,6 +8,7 @@ import { apiFetch } from "../api/http";
 import { useFormatDateTime } from "../common/dates";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { DeliveryChip, EventChips, SecretDialog, WebhookFormDialog, type Webhook, type WebhookCreated } from "./webhookParts";
+import { Pager } from "../common/Pager";
 
 // A row per webhook, one line on a laptop (URL and events | active | last delivery), stacked on a phone.
 const GRID = {
@@ -94,11 +95,7 @@ export function WebhooksPage() {
             <Box sx={{ gridColumn: { xs: "1 / -1", md: "auto" } }}><LastDeliveryCell webhook={hook} /></Box>
           </Box>
         ))}
-        <TablePagination component="div" count={hooks.data?.total ?? 0} page={page} rowsPerPage={pageSize}
-          rowsPerPageOptions={[25, 50, 100]} onPageChange={(_, p) => setPage(p)}
-          onRowsPerPageChange={(e) => { setPageSize(Number(e.target.value)); setPage(0); }}
-          labelRowsPerPage={translate("dabiwu.common.rows_per_page")}
-          labelDisplayedRows={({ from, to, count }) => translate("dabiwu.common.displayed_rows", { from, to, count })} />
+        <Pager total={hooks.data?.total ?? 0} page={page} pageSize={pageSize} onPage={setPage} onPageSize={setPageSize} />
       </Box>
     );
 

@@ -1,6 +1,6 @@
 import {
   Alert, Button, Chip, Dialog, DialogActions, DialogContent, DialogTitle, Table, TableBody, TableCell, TableHead,
-  TablePagination, TableRow, TextField, Typography,
+  TableRow, TextField, Typography,
 } from "@mui/material";
 import BlockIcon from "@mui/icons-material/Block";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -12,6 +12,7 @@ import { useFormatDateTime } from "../common/dates";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { formatScore, nameOf } from "../common/text";
 import type { Submission } from "../common/types";
+import { Pager } from "../common/Pager";
 
 /** The challenge's scored submissions, each with a disqualify button that asks for a reason. */
 export function DisqualifyPanel({ slug }: { slug: string }) {
@@ -143,20 +144,7 @@ export function DisqualifyPanel({ slug }: { slug: string }) {
           })}
         </TableBody>
       </Table>
-      <TablePagination
-        component="div"
-        count={total}
-        page={page}
-        rowsPerPage={perPage}
-        rowsPerPageOptions={[25, 50, 100]}
-        labelRowsPerPage={translate("dabiwu.common.rows_per_page")}
-        labelDisplayedRows={({ from, to, count }) => translate("dabiwu.common.displayed_rows", { from, to, count })}
-        onPageChange={(_, p) => setPage(p)}
-        onRowsPerPageChange={(e) => {
-          setPerPage(Number(e.target.value));
-          setPage(0);
-        }}
-      />
+      <Pager total={total} page={page} pageSize={perPage} onPage={setPage} onPageSize={setPerPage} />
       <Dialog open={target !== null} onClose={() => setTarget(null)} fullWidth maxWidth="sm">
         <DialogTitle>
           {translate("dabiwu.judging.disqualify_title", { team: target ? nameOf(target.team) : "", id: target ? String(target.id).slice(0, 8) : "" })}

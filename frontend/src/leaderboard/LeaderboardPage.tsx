@@ -1,4 +1,4 @@
-import { Alert, Box, Button, Card, CardContent, Stack, Tab, TablePagination, Tabs, Typography } from "@mui/material";
+import { Alert, Box, Button, Card, CardContent, Stack, Tab, Tabs, Typography } from "@mui/material";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import DownloadIcon from "@mui/icons-material/Download";
@@ -18,6 +18,7 @@ import { FinalRanking } from "../judging/FinalRanking";
 import { BoardTable } from "./BoardTable";
 import { HistoryPanel } from "./HistoryPanel";
 import { ShakeUpPanel } from "./ShakeUpPanel";
+import { Pager } from "../common/Pager";
 
 type Split = "public" | "private";
 type TabName = Split | "history" | "shakeup" | "final";
@@ -111,22 +112,8 @@ function Board({
   return (
     <Stack spacing={2}>
       <BoardTable rows={rows} testId={`${split}-board`} linkSubmissions={linkSubmissions} secondaryName={secondaryName} />
-      <TablePagination
-        component="div"
-        data-testid="board-pagination"
-        data-total={total}
-        count={total}
-        page={page}
-        rowsPerPage={perPage}
-        rowsPerPageOptions={BOARD_PAGE_SIZES.includes(perPage) ? BOARD_PAGE_SIZES : [...BOARD_PAGE_SIZES, perPage]}
-        labelRowsPerPage={translate("dabiwu.common.rows_per_page")}
-        labelDisplayedRows={({ from, to, count }) => translate("dabiwu.common.displayed_rows", { from, to, count })}
-        onPageChange={(_, p) => setPage(p)}
-        onRowsPerPageChange={(e) => {
-          setPerPage(Number(e.target.value));
-          setPage(0);
-        }}
-      />
+      <Pager testId="board-pagination" total={total} page={page} pageSize={perPage} sizes={BOARD_PAGE_SIZES}
+        onPage={setPage} onPageSize={setPerPage} />
       <Stack direction="row" alignItems="center" justifyContent="space-between" spacing={2} flexWrap="wrap" useFlexGap>
         <Typography variant="caption" color="text.secondary">
           {translate("dabiwu.leaderboard.ci_note")}

@@ -1,6 +1,5 @@
 import {
-  Alert, Box, Button, Card, CardContent, Checkbox, Chip, Stack, Table, TableBody, TableCell, TableHead, TablePagination,
-  TableRow, TableSortLabel, TextField, Typography,
+  Alert, Box, Button, Card, CardContent, Checkbox, Chip, Stack, Table, TableBody, TableCell, TableHead, TableRow, TableSortLabel, TextField, Typography,
 } from "@mui/material";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -11,6 +10,7 @@ import { useChallengeTitles } from "../common/useChallengeTitles";
 import { useFormatDateTime } from "../common/dates";
 import { EmptyState, ErrorState, Loading } from "../common/States";
 import { LEAD_STATES, STATE_COLOR, type Assignee, type BulkItem, type Lead, type LeadState } from "./types";
+import { Pager } from "../common/Pager";
 
 export function useAssignees() {
   return useQuery({ queryKey: ["lead-assignees"], queryFn: () => apiGet<Assignee[]>("/leads/assignees"), retry: false });
@@ -131,11 +131,7 @@ export function LeadQueuePage() {
             ))}
           </TableBody>
         </Table>
-        <TablePagination component="div" count={leads.data?.total ?? 0} page={page} rowsPerPage={pageSize}
-          rowsPerPageOptions={[25, 50, 100]} onPageChange={(_, p) => setPage(p)}
-          onRowsPerPageChange={(e) => { setPageSize(Number(e.target.value)); setPage(0); }}
-          labelRowsPerPage={translate("dabiwu.common.rows_per_page")}
-          labelDisplayedRows={({ from, to, count }) => translate("dabiwu.common.displayed_rows", { from, to, count })} />
+        <Pager total={leads.data?.total ?? 0} page={page} pageSize={pageSize} onPage={setPage} onPageSize={setPageSize} />
       </Box>
     );
 

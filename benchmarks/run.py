@@ -11,7 +11,7 @@ import sys
 
 MODULES = ("bench_startup", "bench_generate", "bench_scoring", "bench_sandbox", "bench_overhead", "bench_million",
            "bench_upload", "bench_leaderboard", "bench_runtimes", "bench_storage", "bench_rules", "bench_burst",
-           "bench_zygote_memory")  # bench_board_memory needs two trees: run it by hand
+           "bench_zygote_memory", "bench_typed_answers")  # bench_board_memory needs two trees: run it by hand
 
 
 def main(argv: list[str]) -> int:
